@@ -1,0 +1,1 @@
+"""Building the course book: Sphinx extensions and the `coursekit build` pipeline."""
