@@ -1,0 +1,1 @@
+"""Exercise sources: parse, release and validate."""

@@ -1,0 +1,329 @@
+"""Parse an exercise source notebook into questions, solutions and tests.
+
+Two source formats are read: coursekit's plain-text markers (``<!-- QUESTION id=q1 points=3 -->``,
+``# BEGIN SOLUTION``, ``# TEST`` / ``# HIDDEN TEST``) and nbgrader's cell metadata, so a course can
+move over without rewriting its assignments. Everything downstream (release, validate, grade)
+works on the :class:`Assignment` produced here and never looks at the source format again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+QUESTION_MARKER = re.compile(r"^\s*<!--\s*QUESTION\s+(?P<attrs>.*?)\s*-->\s*$")
+END_QUESTION_MARKER = re.compile(r"^\s*<!--\s*END QUESTION\s*-->\s*$")
+TEST_MARKER = re.compile(r"^\s*#\s*(?P<hidden>HIDDEN\s+)?TEST\b(?P<attrs>.*)$")
+BEGIN_SOLUTION = re.compile(r"^(?P<indent>\s*)#+\s*BEGIN SOLUTION\s*$")
+END_SOLUTION = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
+INLINE_SOLUTION = re.compile(r"^(?P<head>\s*[^#\n]*?=)\s*[^#\n]*?#\s*SOLUTION\s*$")
+BEGIN_HIDDEN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS\s*$")
+END_HIDDEN = re.compile(r"^\s*#+\s*END HIDDEN TESTS\s*$")
+NBGRADER_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+
+
+class SourceError(ValueError):
+    """An exercise source is malformed; the message names the file and the cell."""
+
+
+# Roles a source cell can play; the release and grading steps dispatch on them.
+PROMPT, SETUP, SOLUTION, TEST, TEXT = "prompt", "setup", "solution", "test", "text"
+
+
+@dataclass
+class Test:
+    """One test: code evaluated by the grader, outside the student's process."""
+
+    name: str
+    code: str
+    hidden: bool
+    weight: float = 1.0
+    cell_key: str = ""
+
+
+@dataclass
+class Question:
+    id: str
+    points: float
+    all_or_nothing: bool
+    tests: list[Test] = field(default_factory=list)
+    cell_keys: list[str] = field(default_factory=list)
+
+    @property
+    def visible_tests(self) -> list[Test]:
+        return [t for t in self.tests if not t.hidden]
+
+    @property
+    def hidden_tests(self) -> list[Test]:
+        return [t for t in self.tests if t.hidden]
+
+
+@dataclass
+class SourceCell:
+    """A cell of the source with its role, the question it belongs to and its student version."""
+
+    key: str
+    index: int
+    cell_type: str
+    role: str
+    source: str
+    question: str | None = None
+    student_source: str | None = None
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass
+class Assignment:
+    name: str
+    path: Path
+    format: str  # "coursekit" or "nbgrader"
+    notebook: nbformat.NotebookNode
+    cells: list[SourceCell]
+    questions: list[Question]
+
+    @property
+    def max_points(self) -> float:
+        return sum(q.points for q in self.questions)
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(qid)
+
+    def cell(self, key: str) -> SourceCell:
+        return {c.key: c for c in self.cells}[key]
+
+    def shipped_files(self) -> list[Path]:
+        """Data files beside the source that the exercise ships to students and the sandbox."""
+        folder = self.path.parent
+        return sorted(p for p in folder.iterdir()
+                      if p.is_file() and p != self.path and not p.name.startswith(".")
+                      and p.suffix != ".ipynb")
+
+
+def _attrs(text: str, where: str) -> dict:
+    """Parse ``id=q1 points=3 all-or-nothing`` into a dict; bare words become True."""
+    attrs = {}
+    for token in text.split():
+        if "=" in token:
+            key, value = token.split("=", 1)
+            attrs[key.strip().lower()] = value.strip().strip("\"'")
+        else:
+            attrs[token.strip().lower()] = True
+    return attrs
+
+
+def _number(value, where: str, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SourceError(f"{where}: {what} must be a number, got {value!r}") from None
+    if number <= 0:
+        raise SourceError(f"{where}: {what} must be positive, got {value!r}")
+    return number
+
+
+def stub_solution(code: str, stub: str = "...") -> str:
+    """Replace reference solutions by stubs: BEGIN/END regions and ``x = ...  # SOLUTION`` lines."""
+    out, inside, indent = [], False, ""
+    for line in code.splitlines():
+        begin = BEGIN_SOLUTION.match(line)
+        if begin and not inside:
+            inside, indent = True, begin.group("indent")
+            out.extend(indent + s for s in stub.splitlines())
+            continue
+        if inside:
+            if END_SOLUTION.match(line):
+                inside = False
+            continue
+        inline = INLINE_SOLUTION.match(line)
+        out.append(f"{inline.group('head')} {stub.splitlines()[0]}" if inline else line)
+    return "\n".join(out)
+
+
+def strip_markers(code: str) -> str:
+    """The reference solution as a reader sees it: markers removed, code kept."""
+    lines = [ln for ln in code.splitlines() if not (BEGIN_SOLUTION.match(ln) or END_SOLUTION.match(ln))]
+    return "\n".join(re.sub(r"\s*#\s*SOLUTION\s*$", "", ln) for ln in lines)
+
+
+def has_solution(code: str) -> bool:
+    return any(BEGIN_SOLUTION.match(ln) or INLINE_SOLUTION.match(ln) for ln in code.splitlines())
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: file not found") from None
+    except Exception as exc:  # nbformat raises many kinds for unreadable files
+        raise SourceError(f"{path}: not a readable notebook ({exc.__class__.__name__})") from None
+    return nb
+
+
+def load_source(path: str | Path) -> Assignment:
+    """Read an exercise source notebook in either format."""
+    path = Path(path)
+    nb = read_notebook(path)
+    keys = [c.get("id") for c in nb.cells]
+    if any(k is None for k in keys):
+        nbformat.validator.normalize(nb)  # adds ids to old notebooks
+    uses_nbgrader = any("nbgrader" in c.get("metadata", {}) for c in nb.cells)
+    parser = _parse_nbgrader if uses_nbgrader else _parse_coursekit
+    cells, questions = parser(path, nb)
+    if not questions:
+        raise SourceError(f"{path}: no questions found (expected '<!-- QUESTION id=... points=... -->' "
+                          "markdown cells or nbgrader test cells)")
+    return Assignment(name=path.stem, path=path, format="nbgrader" if uses_nbgrader else "coursekit",
+                      notebook=nb, cells=cells, questions=questions)
+
+
+def _parse_coursekit(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
+    cells, questions, current = [], [], None
+    seen_ids = set()
+    for index, cell in enumerate(nb.cells):
+        where = f"{path}: cell {index + 1}"
+        text = cell.source
+        first = text.splitlines()[0] if text.strip() else ""
+        key = cell.get("id") or f"cell-{index}"
+        if cell.cell_type == "markdown":
+            marker = QUESTION_MARKER.match(first)
+            if marker:
+                attrs = _attrs(marker.group("attrs"), where)
+                qid = attrs.get("id")
+                if not qid or qid is True:
+                    raise SourceError(f"{where}: QUESTION marker needs id=..., e.g. <!-- QUESTION id=q1 points=2 -->")
+                if qid in seen_ids:
+                    raise SourceError(f"{where}: question id {qid!r} is used twice")
+                seen_ids.add(qid)
+                current = Question(id=qid, points=_number(attrs.get("points"), where, "points"),
+                                   all_or_nothing=bool(attrs.get("all-or-nothing", False)))
+                questions.append(current)
+                prompt = "\n".join(text.splitlines()[1:]).strip()
+                cells.append(SourceCell(key, index, "markdown", PROMPT, text, qid, prompt, dict(cell.metadata)))
+                current.cell_keys.append(key)
+                continue
+            if END_QUESTION_MARKER.match(first):
+                current = None
+                cells.append(SourceCell(key, index, "markdown", TEXT, text, None, None, dict(cell.metadata)))
+                continue
+            cells.append(SourceCell(key, index, "markdown", TEXT, text, current.id if current else None,
+                                    text, dict(cell.metadata)))
+            if current:
+                current.cell_keys.append(key)
+            continue
+        if cell.cell_type != "code":
+            cells.append(SourceCell(key, index, cell.cell_type, TEXT, text, None, text, dict(cell.metadata)))
+            continue
+        test = TEST_MARKER.match(first)
+        if test:
+            if current is None:
+                raise SourceError(f"{where}: test cell outside a question (add a QUESTION marker before it)")
+            attrs = _attrs(test.group("attrs"), where)
+            weight = _number(attrs.get("weight", 1), where, "weight")
+            hidden = bool(test.group("hidden"))
+            number = len(current.tests) + 1
+            current.tests.append(Test(name=f"{current.id} {'hidden ' if hidden else ''}test {number}",
+                                      code=text, hidden=hidden, weight=weight, cell_key=key))
+            cells.append(SourceCell(key, index, "code", TEST, text, current.id, None, dict(cell.metadata)))
+            current.cell_keys.append(key)
+            continue
+        if has_solution(text):
+            if current is None:
+                raise SourceError(f"{where}: solution cell outside a question (add a QUESTION marker before it)")
+            _check_balanced(text, where)
+            cells.append(SourceCell(key, index, "code", SOLUTION, text, current.id, stub_solution(text),
+                                    dict(cell.metadata)))
+            current.cell_keys.append(key)
+            continue
+        cells.append(SourceCell(key, index, "code", SETUP, text, current.id if current else None, text,
+                                dict(cell.metadata)))
+        if current:
+            current.cell_keys.append(key)
+    for q in questions:
+        if not q.tests:
+            raise SourceError(f"{path}: question {q.id} has no test cells ('# TEST' or '# HIDDEN TEST')")
+    return cells, questions
+
+
+def _check_balanced(text: str, where: str) -> None:
+    depth = 0
+    for line in text.splitlines():
+        if BEGIN_SOLUTION.match(line):
+            depth += 1
+        elif END_SOLUTION.match(line):
+            depth -= 1
+        if depth not in (0, 1):
+            raise SourceError(f"{where}: BEGIN SOLUTION / END SOLUTION markers are nested or unbalanced")
+    if depth:
+        raise SourceError(f"{where}: BEGIN SOLUTION without END SOLUTION")
+
+
+def split_hidden(code: str) -> tuple[str, str]:
+    """nbgrader test cell -> (visible part, hidden part)."""
+    visible, hidden, inside = [], [], False
+    for line in code.splitlines():
+        if BEGIN_HIDDEN.match(line):
+            inside = True
+            continue
+        if END_HIDDEN.match(line):
+            inside = False
+            continue
+        (hidden if inside else visible).append(line)
+    return "\n".join(visible), "\n".join(hidden)
+
+
+def _parse_nbgrader(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
+    cells, questions, seen = [], [], set()
+    for index, cell in enumerate(nb.cells):
+        where = f"{path}: cell {index + 1}"
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        key = meta.get("grade_id") or cell.get("id") or f"cell-{index}"
+        if meta.get("grade_id"):
+            if key in seen:
+                raise SourceError(f"{where}: nbgrader grade_id {key!r} is used twice")
+            seen.add(key)
+        text = cell.source
+        if cell.cell_type != "code":
+            cells.append(SourceCell(key, index, cell.cell_type, TEXT, text, None,
+                                    stub_solution(text, "YOUR ANSWER HERE") if meta.get("solution") else text,
+                                    dict(cell.metadata)))
+            continue
+        if meta.get("grade") and not meta.get("solution"):
+            visible, hidden = split_hidden(text)
+            points = _number(meta.get("points", 0) or 0, where, "nbgrader points") if meta.get("points") else None
+            if points is None:
+                raise SourceError(f"{where}: nbgrader test cell {key!r} has no points")
+            tests = [Test(name=f"{key} visible tests", code=visible, hidden=False, cell_key=key)]
+            if hidden.strip():
+                tests.append(Test(name=f"{key} hidden tests", code=text_without_markers(text), hidden=True,
+                                  cell_key=key))
+            questions.append(Question(id=key, points=points, all_or_nothing=True, tests=tests, cell_keys=[key]))
+            cells.append(SourceCell(key, index, "code", TEST, text, key, visible, dict(cell.metadata)))
+            continue
+        if meta.get("solution"):
+            cells.append(SourceCell(key, index, "code", SOLUTION, text, None,
+                                    stub_solution(text, NBGRADER_STUB), dict(cell.metadata)))
+            continue
+        cells.append(SourceCell(key, index, "code", SETUP, text, None, text, dict(cell.metadata)))
+    _attach_to_next_question(cells)
+    return cells, questions
+
+
+def _attach_to_next_question(cells: list[SourceCell]) -> None:
+    """In nbgrader sources a question is its test cell; the code cells before it belong to it."""
+    pending = []
+    for cell in cells:
+        if cell.role == TEST:
+            for earlier in pending:
+                earlier.question = cell.question
+            pending = []
+        elif cell.cell_type == "code":
+            pending.append(cell)
+
+
+def text_without_markers(code: str) -> str:
+    return "\n".join(ln for ln in code.splitlines() if not (BEGIN_HIDDEN.match(ln) or END_HIDDEN.match(ln)))

@@ -1,0 +1,1 @@
+"""Grading submissions: run student code in a confined child, evaluate tests outside it."""

@@ -1,0 +1,254 @@
+"""Confine the process that will run a student's code: namespaces, read-only mounts, limits.
+
+Each step is applied as far as the operating system allows and recorded in a report, so the
+instructor guide can say what is enforced where: as root everything below; as an ordinary user
+with unprivileged user namespaces the same except a separate uid; otherwise only the limits.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import resource
+import signal
+from dataclasses import asdict, dataclass, field
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+PR_SET_PDEATHSIG, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS = 1, 8, 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE = 47, 2
+CAP_DAC_READ_SEARCH = 2
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+_MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
+                "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
+@dataclass
+class Limits:
+    """Resource limits of one submission; every one can be changed from the command line."""
+
+    question_seconds: float = 30.0      # wall clock per question (its cells and its tests)
+    submission_seconds: float = 300.0   # wall clock for the whole submission
+    memory_mb: int = 1024               # address space the student's code may add
+    cpu_seconds: int = 120              # CPU time of the student process
+    processes: int = 32                 # processes and threads the student may have at once
+    output_bytes: int = 1 << 20         # printed output kept; the rest is counted and dropped
+    file_mb: int = 64                   # largest file the student's code may write
+    workdir_mb: int = 256               # size of the private scratch folder (a tmpfs)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Containment:
+    """What was actually enforced for one child, for the report and the guide."""
+
+    network_namespace: bool = False
+    mount_namespace: bool = False
+    pid_namespace: bool = False
+    read_only_filesystem: bool = False
+    private_workdir: bool = False
+    separate_user: bool = False
+    notes: list = field(default_factory=list)
+
+
+def _call(name: str, *args) -> None:
+    if getattr(_libc, name)(*args) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{name}: {os.strerror(errno)}")
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    enc = lambda v: v.encode() if isinstance(v, str) else v
+    _call("mount", enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def enter_namespaces(report: Containment) -> bool:
+    """Unshare network, mount and PID namespaces (through a user namespace when not root).
+
+    Returns True when a PID namespace was made, in which case the next fork is its init.
+    """
+    flags = CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID
+    if os.geteuid() != 0:
+        uid, gid = os.geteuid(), os.getegid()
+        try:
+            _call("unshare", CLONE_NEWUSER | flags)
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"0 {uid} 1")
+            _write("/proc/self/gid_map", f"0 {gid} 1")
+        except OSError as exc:
+            report.notes.append(f"no user namespace ({exc.strerror}): network and filesystem not contained")
+            return False
+    else:
+        try:
+            _call("unshare", flags)
+        except OSError as exc:
+            report.notes.append(f"no namespaces ({exc.strerror}): network and filesystem not contained")
+            return False
+    report.network_namespace = report.mount_namespace = report.pid_namespace = True
+    return True
+
+
+def _mount_points() -> list[tuple[str, int]]:
+    points = []
+    with open("/proc/self/mountinfo") as handle:
+        for line in handle:
+            fields = line.split()
+            target = fields[4].encode().decode("unicode_escape")
+            options = fields[5].split(",")
+            flags = sum(_MOUNT_FLAGS.get(o, 0) for o in options)
+            points.append((target, flags))
+    return points
+
+
+_DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8), "urandom": (1, 9)}
+
+
+def _minimal_dev() -> None:
+    """Replace /dev by a tmpfs holding only the harmless character devices (no disks)."""
+    import stat
+    _mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    for name, (major, minor) in _DEVICES.items():
+        os.mknod(f"/dev/{name}", 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+        os.chmod(f"/dev/{name}", 0o666)
+    os.mkdir("/dev/shm", 0o1777)
+    os.symlink("/proc/self/fd", "/dev/fd")
+
+
+def seal_filesystem(workdir: str, limits: Limits, report: Containment, new_proc: bool,
+                    hidden: list[str] = ()) -> None:
+    """Make every mount read-only, then give the student a private tmpfs as its only writable folder.
+
+    Folders in ``hidden`` (submissions, gradebook, sources) are covered by an empty tmpfs, so the
+    student cannot even read them.
+    """
+    try:
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    except OSError as exc:
+        report.notes.append(f"mounts stay shared ({exc.strerror})")
+        return
+    try:
+        _minimal_dev()
+    except OSError as exc:
+        report.notes.append(f"/dev not replaced ({exc.strerror})")
+    for folder in hidden:
+        if os.path.isdir(folder) and not workdir.startswith(folder.rstrip("/") + "/"):
+            try:
+                _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+            except OSError as exc:
+                report.notes.append(f"{folder} not hidden ({exc.strerror})")
+    failed = []
+    for target, flags in _mount_points():
+        try:
+            _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
+        except OSError:
+            failed.append(target)
+    report.read_only_filesystem = not any(t == "/" for t in failed)
+    if failed:
+        report.notes.append(f"{len(failed)} mount(s) could not be made read-only")
+    try:
+        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.workdir_mb}m,mode=0777")
+        report.private_workdir = True
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+    except OSError as exc:
+        report.notes.append(f"no private tmpfs for the work folder ({exc.strerror})")
+    if new_proc:
+        try:
+            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
+        except OSError as exc:
+            report.notes.append(f"/proc not remounted ({exc.strerror})")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _keep_only_read_search() -> None:
+    """Hold CAP_DAC_READ_SEARCH alone (also across exec), so the interpreter stays readable.
+
+    Python may live in a folder only root can enter (``/root/.pyenv``); reading it must keep
+    working after the switch to an unprivileged uid, while writing anything stays forbidden.
+    """
+    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)()
+    bit = 1 << CAP_DAC_READ_SEARCH
+    data[0].effective = data[0].permitted = data[0].inheritable = bit
+    _call("capset", ctypes.byref(header), ctypes.byref(data))
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_DAC_READ_SEARCH, 0, 0)
+
+
+def drop_privileges(uid: int, really_root: bool, report: Containment) -> None:
+    """As real root, become an unprivileged uid of our own, unique to this sandbox slot."""
+    if not really_root:
+        return
+    try:
+        _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        _keep_only_read_search()
+        report.separate_user = True
+    except OSError as exc:
+        report.notes.append(f"still root ({exc.strerror})")
+
+
+def _vm_size_bytes() -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def apply_limits(limits: Limits, processes_already: int) -> None:
+    """rlimits: memory above what is already mapped, CPU, processes, file size, no core dumps.
+
+    ``processes_already`` is what the uid runs before the student starts (0 for a uid of our own),
+    since the kernel counts RLIMIT_NPROC per user.
+    """
+    memory = _vm_size_bytes() + limits.memory_mb * 1024 * 1024
+    processes = processes_already + limits.processes
+    for name, value in ((resource.RLIMIT_AS, memory),
+                        (resource.RLIMIT_CPU, limits.cpu_seconds),
+                        (resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024),
+                        (resource.RLIMIT_CORE, 0),
+                        (resource.RLIMIT_NOFILE, 256),
+                        (resource.RLIMIT_NPROC, processes)):
+        resource.setrlimit(name, (value, value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails with EFBIG instead
+
+
+def processes_of_user(uid: int) -> int:
+    """How many processes the uid runs now (for RLIMIT_NPROC when we cannot use a uid of our own)."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to kill us when our keeper dies (set after the uid change, which clears it)."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)

@@ -1,0 +1,222 @@
+"""The grader's handle on one confined student process, forked from a warm zygote.
+
+The grader talks to the student process only through a socket of length-prefixed JSON, reads its
+printed output through a pipe that keeps at most ``Limits.output_bytes``, and kills its whole
+process tree (the PID namespace, or the process group where there is none) when it is done,
+too slow, or dead.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from coursekit.grading import codec, protocol
+from coursekit.grading.confine import Limits
+
+DEFAULT_PRELOAD = ("numpy", "pandas")
+BASE_UID = 64000
+START_SECONDS = 20.0
+
+
+class SandboxDied(RuntimeError):
+    """The student process ended (exit, signal, closed channel) before answering."""
+
+
+class SandboxTimeout(TimeoutError):
+    """The student process did not answer before the deadline."""
+
+
+class Zygote:
+    """The warm fork server (see :mod:`coursekit.grading.zygote`), shared by all sandboxes."""
+
+    def __init__(self, preload=DEFAULT_PRELOAD):
+        self.preload = tuple(dict.fromkeys(preload))
+        self._lock = threading.Lock()
+        self._process = None
+        self._control = None
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+                   MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "coursekit.grading.zygote", str(theirs.fileno()), ",".join(self.preload)],
+            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self._control = ours
+
+    def spawn(self, request: dict, fds: list[int]) -> int:
+        with self._lock:
+            for attempt in range(2):
+                if self._process is None or self._process.poll() is not None:
+                    self._start()
+                try:
+                    socket.send_fds(self._control, [json.dumps(request).encode()], fds)
+                    reply = self._control.recv(1 << 16)
+                    if reply:
+                        return json.loads(reply)["pid"]
+                except OSError:
+                    pass
+                self.close()
+            raise RuntimeError("the grading fork server could not be started")
+
+    def close(self) -> None:
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+
+class OutputDrain(threading.Thread):
+    """Reads a child's printed output, keeping the first ``limit`` bytes and counting the rest."""
+
+    def __init__(self, fd: int, limit: int):
+        super().__init__(daemon=True)
+        self.fd, self.limit = fd, limit
+        self.kept = bytearray()
+        self.total = 0
+
+    def run(self):
+        try:
+            while True:
+                chunk = os.read(self.fd, 1 << 16)
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                room = self.limit - len(self.kept)
+                if room > 0:
+                    self.kept += chunk[:room]
+        finally:
+            os.close(self.fd)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.kept)
+
+
+_slots = itertools.count()
+
+
+class Sandbox:
+    """One student process: start, exec/get/call with deadlines, kill."""
+
+    def __init__(self, zygote: Zygote, limits: Limits, files: list[Path] = (), slot: int | None = None):
+        self.zygote, self.limits, self.files = zygote, limits, list(files)
+        self.slot = next(_slots) % 1000 if slot is None else slot
+        self.keeper_pid = self.student_pid = None
+        self.containment: dict = {}
+        self.exit: dict | None = None
+        self._ids = itertools.count(1)
+        self._channel = None
+        self._drain = None
+        self._workdir = None
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_read, out_write = os.pipe()
+        self._workdir = tempfile.mkdtemp(prefix="coursekit-sandbox-")
+        os.chmod(self._workdir, 0o777)
+        request = {"limits": self.limits.as_dict(), "workdir": self._workdir,
+                   "files": [[p.name, str(p.resolve())] for p in self.files],
+                   "uid": BASE_UID + self.slot, "really_root": os.geteuid() == 0}
+        try:
+            self.keeper_pid = self.zygote.spawn(request, [theirs.fileno(), out_write])
+        finally:
+            theirs.close()
+            os.close(out_write)
+        self._channel = ours
+        self._drain = OutputDrain(out_read, self.limits.output_bytes)
+        self._drain.start()
+        deadline = time.monotonic() + START_SECONDS
+        hello = self._next_message(deadline)
+        self.student_pid = hello.get("pid")
+        ready = self._next_message(deadline)
+        self.containment = ready.get("containment", {})
+
+    def _next_message(self, deadline: float) -> dict:
+        try:
+            message = protocol.receive(self._channel, deadline)
+        except protocol.ChannelTimeout:
+            raise SandboxTimeout() from None
+        except (protocol.ChannelClosed, OSError):
+            raise SandboxDied(self._death_reason()) from None
+        except codec.CodecError as exc:
+            raise SandboxDied(f"the notebook's process sent garbage ({exc})") from None
+        if not isinstance(message, dict):
+            raise SandboxDied("the notebook's process sent garbage")
+        if message.get("op") == "exited":
+            self.exit = message
+            raise SandboxDied(self._death_reason())
+        return message
+
+    def _death_reason(self) -> str:
+        if self.exit and "signal" in self.exit:
+            reason = {"SIGSEGV": "it crashed (segmentation fault)", "SIGKILL": "it was killed (memory or CPU limit?)",
+                      "SIGXCPU": "it used up its CPU time"}.get(self.exit["signal"], f"signal {self.exit['signal']}")
+            return f"the notebook's process ended: {reason}"
+        if self.exit and "code" in self.exit:
+            return f"the notebook's process ended with exit code {self.exit['code']}"
+        return "the notebook's process ended or closed its channel"
+
+    def request(self, message: dict, deadline: float) -> dict:
+        """Send a request and wait for its reply; stray messages the student wrote are skipped."""
+        message = dict(message, id=next(self._ids))
+        try:
+            protocol.send(self._channel, message)
+        except OSError:
+            raise SandboxDied(self._death_reason()) from None
+        while True:
+            reply = self._next_message(deadline)
+            if reply.get("id") == message["id"]:
+                return reply
+
+    @property
+    def output(self) -> str:
+        if self._drain is None:
+            return ""
+        return self._drain.kept.decode("utf-8", "replace")
+
+    @property
+    def output_truncated(self) -> bool:
+        return bool(self._drain and self._drain.truncated)
+
+    def kill(self) -> None:
+        for pid in (self.student_pid, self.keeper_pid):
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        if self.keeper_pid:
+            try:
+                os.killpg(self.keeper_pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._drain is not None:
+            self._drain.join(timeout=2)
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
