@@ -1,0 +1,1 @@
+"""The gradebook: store results, export them, report on them."""

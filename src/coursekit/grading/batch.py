@@ -1,0 +1,91 @@
+"""Grade a class: many submissions in parallel, each result stored the moment it is ready.
+
+Only a few submissions are in flight at once and nothing is kept per submission after it is
+recorded, so memory stays flat however large the class. A submission already in the gradebook
+with the same file contents is skipped unless ``force`` is set, which makes a killed run resumable.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from coursekit.exercise.parse import Assignment
+from coursekit.gradebook.store import Gradebook
+from coursekit.grading import submissions
+from coursekit.grading.confine import Limits
+from coursekit.grading.grade import grade_submission
+from coursekit.grading.sandbox import DEFAULT_PRELOAD, Zygote
+
+
+@dataclass
+class BatchSummary:
+    graded: int = 0
+    skipped: int = 0
+    statuses: dict = field(default_factory=dict)
+
+
+def preload_modules(assignment: Assignment) -> list[str]:
+    """Modules the source imports at top level: imported once in the zygote, not per submission."""
+    import ast
+    names = list(DEFAULT_PRELOAD)
+    for cell in assignment.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    return list(dict.fromkeys(names))
+
+
+def grade_all(assignment: Assignment, found: list[submissions.Submission], gradebook: Gradebook,
+              limits: Limits, force: bool = False, workers: int | None = None, show_hidden: bool = False,
+              progress=None, max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB) -> BatchSummary:
+    summary = BatchSummary()
+    todo = []
+    for submission in found:
+        if not force:
+            try:
+                same = gradebook.recorded_digest(submission.student, assignment.name) == \
+                    submissions.digest(submission.path)
+            except OSError:
+                same = False
+            if same:
+                summary.skipped += 1
+                continue
+        todo.append(submission)
+    if progress:
+        progress.start(len(todo), summary.skipped)
+    workers = workers or os.cpu_count() or 1
+    zygote = Zygote(preload_modules(assignment))
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            queue, running = iter(todo), set()
+            while True:
+                while len(running) < workers * 2:
+                    submission = next(queue, None)
+                    if submission is None:
+                        break
+                    running.add(pool.submit(grade_submission, assignment, submission, zygote, limits,
+                                            show_hidden, max_notebook_mb))
+                if not running:
+                    break
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    result = future.result()
+                    gradebook.record(result)
+                    summary.graded += 1
+                    summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
+                    if progress:
+                        progress.advance(result)
+    finally:
+        zygote.close()
+        if progress:
+            progress.finish()
+    return summary

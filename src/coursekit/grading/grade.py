@@ -1,0 +1,265 @@
+"""Grade one submission: run its answer cells in a sandbox, the source's tests in the grader.
+
+The submission contributes only its answer cells and any cells the student added; setup cells
+and tests always come from the source. A cell that loops or kills its process costs its own
+question: the process is replaced, the cells that worked are run again, and grading goes on.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from coursekit.exercise.parse import SETUP, SOLUTION, Assignment
+from coursekit.grading import submissions
+from coursekit.grading.confine import Limits
+from coursekit.grading.evaluate import TestOutcome, run_test
+from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote
+
+MAX_RESTARTS = 8
+GRADED, INVALID, ERROR, TIMEOUT = "graded", "invalid", "error", "timeout"
+
+
+@dataclass
+class Step:
+    """One cell to execute: its code, the question it belongs to and its place in the source."""
+
+    code: str
+    question: str | None
+    anchor: int
+    label: str
+
+
+@dataclass
+class QuestionResult:
+    question: str
+    points: float
+    max_points: float
+    status: str  # passed, partial, failed, timeout, error
+    feedback: str
+    tests: list[TestOutcome] = field(default_factory=list)
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    assignment: str
+    path: str
+    digest: str
+    status: str
+    reason: str
+    questions: list[QuestionResult]
+    seconds: float = 0.0
+    output: str = ""
+
+    @property
+    def points(self) -> float:
+        return sum(q.points for q in self.questions)
+
+
+def _key(assignment: Assignment, cell) -> str | None:
+    if assignment.format == "nbgrader":
+        return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or cell.get("id")
+    return cell.get("id")
+
+
+def plan(assignment: Assignment, nb) -> list[Step]:
+    """The cells to run, in the submission's order, with source setup cells restored."""
+    by_key = {c.key: c for c in assignment.cells}
+    question_at = {c.index: c.question for c in assignment.cells}
+    steps, used, anchor = [], set(), -1
+    for number, cell in enumerate(nb.cells, start=1):
+        source = by_key.get(_key(assignment, cell))
+        if source is not None and source.key not in used:
+            used.add(source.key)
+            anchor = source.index
+            if cell.cell_type == "code" and source.role == SETUP:
+                steps.append(Step(source.source, source.question, anchor, f"cell {number}"))
+            elif cell.cell_type == "code" and source.role == SOLUTION:
+                steps.append(Step(cell.source, source.question, anchor, f"cell {number}"))
+            continue
+        if cell.cell_type == "code" and cell.source.strip():
+            steps.append(Step(cell.source, question_at.get(anchor), anchor, f"cell {number} (added)"))
+    for source in assignment.cells:
+        if source.role == SETUP and source.key not in used:
+            position = next((i for i, s in enumerate(steps) if s.anchor > source.index), len(steps))
+            steps.insert(position, Step(source.source, source.question, source.index, "setup cell from the source"))
+    return steps
+
+
+class _Run:
+    """The state of grading one submission: the live sandbox, what ran, what each question got."""
+
+    def __init__(self, assignment: Assignment, zygote: Zygote, limits: Limits, show_hidden: bool):
+        self.assignment, self.zygote, self.limits, self.show_hidden = assignment, zygote, limits, show_hidden
+        self.sandbox: Sandbox | None = None
+        self.done: list[Step] = []
+        self.budget = {q.id: limits.question_seconds for q in assignment.questions}
+        self.problems: dict[str, list[str]] = {q.id: [] for q in assignment.questions}
+        self.status: dict[str, str] = {}
+        self.deadline = time.monotonic() + limits.submission_seconds
+        self.restarts = 0
+        self.output = ""
+
+    def _deadline(self, question: str | None) -> float:
+        budget = self.budget.get(question, self.limits.question_seconds)
+        return min(time.monotonic() + max(budget, 0.0), self.deadline)
+
+    def _spend(self, question: str | None, since: float) -> None:
+        if question in self.budget:
+            self.budget[question] -= time.monotonic() - since
+
+    def _replace_sandbox(self) -> bool:
+        """Start a fresh process and replay the cells that ran fine; False when that fails."""
+        self.close()
+        if self.restarts > MAX_RESTARTS or time.monotonic() > self.deadline:
+            return False
+        self.restarts += 1
+        self.sandbox = Sandbox(self.zygote, self.limits, self.assignment.shipped_files())
+        try:
+            self.sandbox.start()
+            for step in self.done:
+                reply = self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
+                                             min(time.monotonic() + self.limits.question_seconds, self.deadline))
+                del reply
+        except (SandboxDied, SandboxTimeout):
+            return False
+        return True
+
+    def _trouble(self, question: str | None, exc: Exception, where: str) -> None:
+        if question not in self.problems:
+            return
+        if isinstance(exc, SandboxTimeout):
+            self.status[question] = TIMEOUT
+            self.problems[question].append(f"{where} ran past the time limit and was stopped")
+        else:
+            self.status.setdefault(question, ERROR)
+            self.problems[question].append(f"{where}: {exc}")
+
+    def execute(self, step: Step) -> None:
+        if self.status.get(step.question) == TIMEOUT:
+            return  # the question's time is spent; its other cells would only wait again
+        if self.sandbox is None and not self._replace_sandbox():
+            self._trouble(step.question, SandboxDied("the notebook's process could not be restarted"), step.label)
+            return
+        started = time.monotonic()
+        try:
+            reply = self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
+                                         self._deadline(step.question))
+        except (SandboxDied, SandboxTimeout) as exc:
+            self._trouble(step.question, exc, f"Your code in {step.label}")
+            self._spend(step.question, started)
+            self._replace_sandbox()
+            return
+        self._spend(step.question, started)
+        self.done.append(step)
+        if not reply.get("ok") and step.question in self.problems:
+            error = reply.get("error") or {}
+            line = f" (line {error['line']})" if error.get("line") else ""
+            self.problems[step.question].append(
+                f"{step.label}{line} raised {error.get('type', 'an error')}: {error.get('message', '')}".rstrip(": "))
+
+    def test_question(self, question) -> QuestionResult:
+        outcomes = []
+        for test in question.tests:
+            if self.status.get(question.id) == TIMEOUT or self.sandbox is None and not self._replace_sandbox():
+                outcomes.append(TestOutcome(test.name, test.hidden, False, "not run: the question's code did not finish",
+                                            test.weight))
+                continue
+            started = time.monotonic()
+            try:
+                passed, message = run_test(test.code, test.name, self.sandbox, self._deadline(question.id))
+            except (SandboxDied, SandboxTimeout) as exc:
+                self._trouble(question.id, exc, f"Calling your code from {test.name}")
+                passed, message = False, "your code did not finish"
+                self._replace_sandbox()
+            self._spend(question.id, started)
+            outcomes.append(TestOutcome(test.name, test.hidden, passed, message, test.weight))
+        return self._score(question, outcomes)
+
+    def _score(self, question, outcomes: list[TestOutcome]) -> QuestionResult:
+        total = sum(o.weight for o in outcomes)
+        passed = sum(o.weight for o in outcomes if o.passed)
+        if question.all_or_nothing:
+            points = question.points if passed == total else 0.0
+        else:
+            points = round(question.points * passed / total, 4) if total else 0.0
+        status = self.status.get(question.id) or (
+            "passed" if passed == total else "partial" if points > 0 else "failed")
+        return QuestionResult(question.id, points, question.points, status,
+                              self._feedback(outcomes, self.problems[question.id]), outcomes)
+
+    def _feedback(self, outcomes: list[TestOutcome], problems: list[str]) -> str:
+        lines = list(problems)
+        for outcome in outcomes:
+            mark = "passed" if outcome.passed else "failed"
+            if outcome.hidden and not self.show_hidden:
+                lines.append(f"hidden test {mark}")
+            else:
+                lines.append(f"{outcome.name} {mark}" + (f": {outcome.message}" if outcome.message else ""))
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.output += self.sandbox.output
+            self.sandbox.kill()
+            self.sandbox = None
+
+
+def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
+                   show_hidden: bool = False) -> tuple[list[QuestionResult], str]:
+    """Per-question results for a parsed notebook, plus the printed output kept."""
+    steps = plan(assignment, nb)
+    test_points = {}
+    for cell in assignment.cells:
+        if cell.question and cell.role in ("test", "solution", "setup", "prompt"):
+            test_points[cell.question] = max(test_points.get(cell.question, -1), cell.index)
+    pending = sorted(assignment.questions, key=lambda q: test_points.get(q.id, 0))
+    run = _Run(assignment, zygote, limits, show_hidden)
+    results = {}
+    try:
+        for step in steps:
+            while pending and test_points.get(pending[0].id, 0) < step.anchor:
+                question = pending.pop(0)
+                results[question.id] = run.test_question(question)
+            run.execute(step)
+        for question in pending:
+            results[question.id] = run.test_question(question)
+    finally:
+        run.close()
+    return [results[q.id] for q in assignment.questions], run.output
+
+
+def _invalid(assignment: Assignment, reason: str) -> list[QuestionResult]:
+    return [QuestionResult(q.id, 0.0, q.points, INVALID, reason) for q in assignment.questions]
+
+
+def grade_submission(assignment: Assignment, submission: submissions.Submission, zygote: Zygote,
+                     limits: Limits, show_hidden: bool = False,
+                     max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB) -> SubmissionResult:
+    """Grade one submission file; never raises for anything the file contains."""
+    started = time.monotonic()
+    try:
+        file_digest = submissions.digest(submission.path)
+    except OSError:
+        file_digest = ""
+    try:
+        nb = submissions.read(submission.path, max_notebook_mb)
+    except submissions.InvalidSubmission as exc:
+        return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest,
+                                INVALID, str(exc), _invalid(assignment, str(exc)), time.monotonic() - started)
+    try:
+        questions, output = grade_notebook(assignment, nb, zygote, limits, show_hidden)
+    except RuntimeError as exc:  # the fork server itself failed: nothing the student did
+        return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest,
+                                ERROR, str(exc), [QuestionResult(q.id, 0.0, q.points, ERROR, str(exc))
+                                                  for q in assignment.questions], time.monotonic() - started)
+    statuses = {q.status for q in questions}
+    status, reason = GRADED, ""
+    if TIMEOUT in statuses:
+        status = TIMEOUT
+        reason = "time limit reached in " + ", ".join(q.question for q in questions if q.status == TIMEOUT)
+    elif ERROR in statuses:
+        status = ERROR
+        reason = "the notebook's process died in " + ", ".join(q.question for q in questions if q.status == ERROR)
+    return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest, status,
+                            reason, questions, time.monotonic() - started, output)
