@@ -52,7 +52,7 @@ def _visitors(rng: np.random.Generator, n: int, treated: np.ndarray, lift: float
     bounced = rng.random(n) < _BOUNCE_RATE * np.where(desktop, 0.8, 1.1)
     applications = np.where(bounced, 0, rng.poisson(intent / (1 - _BOUNCE_RATE)))
     return pd.DataFrame({
-        "device": np.where(desktop, "desktop", "mobile"),
+        "device": np.array(["mobile", "desktop"], dtype=object)[desktop.astype(int)],
         "prior_sessions": prior.astype(int),
         "bounced": bounced.astype(int),
         "applications": applications.astype(int),
@@ -72,7 +72,7 @@ def generate(n_per_group: int = 10_000, seed: int = 0, lift: float = DEFAULT_LIF
         raise ValueError(f"lift must be a relative change between -1 and 10, got {lift!r}")
     n_per_group = int(n_per_group)
     rng = np.random.default_rng(seed)
-    groups = np.repeat(np.array(["control", "treatment"]), n_per_group)
+    groups = np.repeat(np.array(["control", "treatment"], dtype=object), n_per_group)
     rng.shuffle(groups)
     frame = _visitors(rng, 2 * n_per_group, groups == "treatment", lift)
     frame.insert(0, "group", groups)

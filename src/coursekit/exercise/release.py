@@ -30,7 +30,7 @@ def _cell(kind: str, source: str, key: str, metadata: dict | None = None):
 
 def _question_heading(assignment: Assignment, qid: str, prompt: str) -> str:
     points = assignment.question(qid).points
-    return f"### Question {qid} ({points:g} point{'s' if points != 1 else ''})\n\n{prompt}"
+    return f"## Question {qid} ({points:g} point{'s' if points != 1 else ''})\n\n{prompt}"
 
 
 def _notebook(assignment: Assignment, cells: list) -> nbformat.NotebookNode:

@@ -73,7 +73,7 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
                     if submission is None:
                         break
                     running.add(pool.submit(grade_submission, assignment, submission, zygote, limits,
-                                            show_hidden, max_notebook_mb))
+                                            show_hidden, max_notebook_mb, [gradebook.path.resolve().parent]))
                 if not running:
                     break
                 finished, running = wait(running, return_when=FIRST_COMPLETED)

@@ -34,6 +34,8 @@ class Unsupported:
         return f"<value of type {self.type_name} that cannot be checked{': ' + self.reason if self.reason else ''}>"
 
 
+# Bound at import, before any student code runs: patching builtins later cannot change them.
+_type, _isinstance, _len, _abs = type, isinstance, len, abs
 _SCALARS = (int, float, str, bool, type(None))
 
 
@@ -61,12 +63,12 @@ def _encode_array(array: np.ndarray, depth: int):
 def encode(value, depth: int = 0):
     """Turn a value into JSON-ready data, refusing anything that is not plain data."""
     if depth > MAX_DEPTH:
-        return {"__unsupported__": type(value).__name__, "reason": "nested too deeply"}
-    kind = type(value)
+        return {"__unsupported__": _type(value).__name__, "reason": "nested too deeply"}
+    kind = _type(value)
     if kind in _SCALARS:
         if kind is float and not math.isfinite(value):
             return {"__float__": repr(value)}
-        if kind is int and abs(value) > 2 ** 63:
+        if kind is int and _abs(value) > 2 ** 63:
             return {"__bigint__": str(value)}
         return value
     if kind is list:
@@ -81,7 +83,7 @@ def encode(value, depth: int = 0):
         return {"__bytes__": base64.b64encode(value).decode("ascii")}
     if kind is complex:
         return {"__complex__": [value.real, value.imag]}
-    if isinstance(value, np.generic) and kind.__module__ == "numpy":
+    if _isinstance(value, np.generic) and kind.__module__ == "numpy":
         return {"__npscalar__": _npy_bytes(np.asarray(value))} if not value.dtype.hasobject else \
             {"__unsupported__": kind.__name__}
     if kind is np.ndarray:
@@ -97,7 +99,7 @@ def encode(value, depth: int = 0):
                                   "data": [_encode_array(np.asarray(value.iloc[:, i].to_numpy()), depth)
                                            for i in range(value.shape[1])],
                                   "dtypes": [str(d) for d in value.dtypes]}}
-    if isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
+    if _isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
         return {"__index__": _encode_index(value, depth)}
     return {"__unsupported__": f"{kind.__module__}.{kind.__qualname__}"}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from coursekit.exercise.parse import SETUP, SOLUTION, Assignment
 from coursekit.grading import submissions
@@ -89,8 +90,10 @@ def plan(assignment: Assignment, nb) -> list[Step]:
 class _Run:
     """The state of grading one submission: the live sandbox, what ran, what each question got."""
 
-    def __init__(self, assignment: Assignment, zygote: Zygote, limits: Limits, show_hidden: bool):
+    def __init__(self, assignment: Assignment, zygote: Zygote, limits: Limits, show_hidden: bool,
+                 protect: list[Path] = ()):
         self.assignment, self.zygote, self.limits, self.show_hidden = assignment, zygote, limits, show_hidden
+        self.protect = list(protect)
         self.sandbox: Sandbox | None = None
         self.done: list[Step] = []
         self.budget = {q.id: limits.question_seconds for q in assignment.questions}
@@ -114,7 +117,7 @@ class _Run:
         if self.restarts > MAX_RESTARTS or time.monotonic() > self.deadline:
             return False
         self.restarts += 1
-        self.sandbox = Sandbox(self.zygote, self.limits, self.assignment.shipped_files())
+        self.sandbox = Sandbox(self.zygote, self.limits, self.assignment.shipped_files(), protect=self.protect)
         try:
             self.sandbox.start()
             for step in self.done:
@@ -206,19 +209,24 @@ class _Run:
 
 
 def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
-                   show_hidden: bool = False) -> tuple[list[QuestionResult], str]:
-    """Per-question results for a parsed notebook, plus the printed output kept."""
+                   show_hidden: bool = False, protect: list[Path] = ()) -> tuple[list[QuestionResult], str]:
+    """Per-question results for a parsed notebook, plus the printed output kept.
+
+    In a notebook whose cells keep the source's order, each question's tests run right after its
+    cells, as the student saw them; if the student reordered cells, all tests run at the end.
+    """
     steps = plan(assignment, nb)
     test_points = {}
     for cell in assignment.cells:
-        if cell.question and cell.role in ("test", "solution", "setup", "prompt"):
+        if cell.question:
             test_points[cell.question] = max(test_points.get(cell.question, -1), cell.index)
     pending = sorted(assignment.questions, key=lambda q: test_points.get(q.id, 0))
-    run = _Run(assignment, zygote, limits, show_hidden)
+    in_order = all(a.anchor <= b.anchor for a, b in zip(steps, steps[1:]))
+    run = _Run(assignment, zygote, limits, show_hidden, protect)
     results = {}
     try:
         for step in steps:
-            while pending and test_points.get(pending[0].id, 0) < step.anchor:
+            while in_order and pending and test_points.get(pending[0].id, 0) < step.anchor:
                 question = pending.pop(0)
                 results[question.id] = run.test_question(question)
             run.execute(step)
@@ -235,8 +243,12 @@ def _invalid(assignment: Assignment, reason: str) -> list[QuestionResult]:
 
 def grade_submission(assignment: Assignment, submission: submissions.Submission, zygote: Zygote,
                      limits: Limits, show_hidden: bool = False,
-                     max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB) -> SubmissionResult:
-    """Grade one submission file; never raises for anything the file contains."""
+                     max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB,
+                     protect: list[Path] = ()) -> SubmissionResult:
+    """Grade one submission file; never raises for anything the file contains.
+
+    ``protect`` lists folders (gradebook, submissions, sources) hidden from the student's process.
+    """
     started = time.monotonic()
     try:
         file_digest = submissions.digest(submission.path)
@@ -248,7 +260,8 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
         return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest,
                                 INVALID, str(exc), _invalid(assignment, str(exc)), time.monotonic() - started)
     try:
-        questions, output = grade_notebook(assignment, nb, zygote, limits, show_hidden)
+        protected = [submission.path.parent, assignment.path.parent, *protect]
+        questions, output = grade_notebook(assignment, nb, zygote, limits, show_hidden, protected)
     except RuntimeError as exc:  # the fork server itself failed: nothing the student did
         return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest,
                                 ERROR, str(exc), [QuestionResult(q.id, 0.0, q.points, ERROR, str(exc))

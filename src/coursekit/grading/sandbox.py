@@ -107,14 +107,16 @@ class OutputDrain(threading.Thread):
         return self.total > len(self.kept)
 
 
-_slots = itertools.count()
+_slots = itertools.count(os.getpid() * 7)
 
 
 class Sandbox:
     """One student process: start, exec/get/call with deadlines, kill."""
 
-    def __init__(self, zygote: Zygote, limits: Limits, files: list[Path] = (), slot: int | None = None):
+    def __init__(self, zygote: Zygote, limits: Limits, files: list[Path] = (), slot: int | None = None,
+                 protect: list[Path] = ()):
         self.zygote, self.limits, self.files = zygote, limits, list(files)
+        self.protect = [str(Path(p).resolve()) for p in protect]
         self.slot = next(_slots) % 1000 if slot is None else slot
         self.keeper_pid = self.student_pid = None
         self.containment: dict = {}
@@ -131,7 +133,7 @@ class Sandbox:
         os.chmod(self._workdir, 0o777)
         request = {"limits": self.limits.as_dict(), "workdir": self._workdir,
                    "files": [[p.name, str(p.resolve())] for p in self.files],
-                   "uid": BASE_UID + self.slot, "really_root": os.geteuid() == 0}
+                   "uid": BASE_UID + self.slot, "really_root": os.geteuid() == 0, "hidden": self.protect}
         try:
             self.keeper_pid = self.zygote.spawn(request, [theirs.fileno(), out_write])
         finally:

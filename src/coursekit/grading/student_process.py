@@ -14,6 +14,10 @@ import types
 from coursekit.grading import codec, protocol
 
 
+# Bound at import, before any student code runs, so patched builtins cannot break the replies.
+_isinstance, _callable, _type = isinstance, callable, type
+
+
 class _Magics:
     """Enough of IPython's shell for notebook cells that use line magics or ``!`` commands."""
 
@@ -45,16 +49,16 @@ def _error_summary(exc: BaseException, filename_prefix: str = "<cell") -> dict:
         if frame.filename.startswith(filename_prefix):
             line = frame.lineno
     message = str(exc)
-    return {"type": type(exc).__name__, "message": message[:2000], "line": line}
+    return {"type": _type(exc).__name__, "message": message[:2000], "line": line}
 
 
 def _describe(name: str, namespace: dict):
     if name not in namespace:
         return {"__missing__": name}
     value = namespace[name]
-    if isinstance(value, types.ModuleType):
+    if _isinstance(value, types.ModuleType):
         return {"__module__": value.__name__}
-    if callable(value):
+    if _callable(value):
         return {"__function__": name}
     return codec.encode(value)
 
@@ -93,7 +97,7 @@ def serve(channel: socket.socket) -> None:
         except (OSError, ValueError, TypeError) as exc:
             try:
                 protocol.send(channel, {"id": request.get("id"), "ok": False,
-                                        "error": {"type": type(exc).__name__, "message": "reply could not be sent"}})
+                                        "error": {"type": _type(exc).__name__, "message": "reply could not be sent"}})
             except OSError:
                 return
 

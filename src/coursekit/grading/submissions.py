@@ -85,6 +85,7 @@ def read(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> nbformat.NotebookNode:
     if major != 4:
         raise InvalidSubmission(f"nbformat {major} notebooks are not supported: open and save it in "
                                 "Jupyter to convert it to nbformat 4")
+    _check_unique(data)
     try:
         nb = nbformat.reads(text, as_version=4)
         nbformat.validate(nb)
@@ -96,7 +97,6 @@ def read(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> nbformat.NotebookNode:
                 or nb.metadata.get("language_info", {}).get("name") or "python")
     if str(language).lower() != "python":
         raise InvalidSubmission(f"a notebook for the {language} kernel, not Python")
-    _check_unique(nb)
     return nb
 
 
@@ -105,16 +105,22 @@ def _short(message: str) -> str:
     return first if len(first) < 160 else first[:157] + "..."
 
 
-def _check_unique(nb) -> None:
+def _check_unique(data: dict) -> None:
+    """Duplicate ids, checked on the raw JSON (nbformat would silently renumber them)."""
     ids, grade_ids = set(), set()
-    for cell in nb.cells:
+    cells = data.get("cells") if isinstance(data.get("cells"), list) else []
+    for cell in cells:
+        if not isinstance(cell, dict):
+            continue
         cid = cell.get("id")
-        if cid is not None:
+        if isinstance(cid, str):
             if cid in ids:
                 raise InvalidSubmission(f"two cells share the id {cid!r} (copied cells?)")
             ids.add(cid)
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid is not None:
+        meta = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        nbgrader = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
+        gid = nbgrader.get("grade_id")
+        if isinstance(gid, str):
             if gid in grade_ids:
                 raise InvalidSubmission(f"two cells share the nbgrader grade_id {gid!r}")
             grade_ids.add(gid)

@@ -1,0 +1,194 @@
+"""``coursekit build`` / ``make book``: the whole course, failing loudly on anything broken.
+
+1. validate every exercise source (the reference passes, the blank version fails);
+2. release each set: book page into ``chapters/exercises/``, student version into ``_build/release/``;
+3. execute every notebook of the toc in parallel into the Jupyter cache that Jupyter Book reads,
+   skipping notebooks whose code is unchanged since they last ran;
+4. run ``jupyter-book build`` with warnings as errors, and turn its log into one-line reasons.
+
+Jupyter Book 1.x alone exits 0 when a notebook fails; this build does not.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+import yaml
+
+CACHE = Path("_build") / ".jupyter_cache"
+EXERCISE_PAGES = Path("chapters") / "exercises"
+WARNING = re.compile(r"^(?P<where>\S.*?):(?:(?P<line>\d+):)?\s*(?:WARNING|ERROR|CRITICAL): (?P<message>.*)$")
+
+
+class BuildError(RuntimeError):
+    """The build failed; the message says which file and why, one reason per line."""
+
+
+def toc_files(root: Path) -> list[Path]:
+    """Every file the toc names, resolved to its extension; a missing one is a build error."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    files, missing = [], []
+    for name in names:
+        candidates = [root / f"{name}{ext}" for ext in (".md", ".ipynb")] + [root / name]
+        found = next((c for c in candidates if c.is_file()), None)
+        (files.append(found) if found else missing.append(name))
+    if missing:
+        raise BuildError("\n".join(f"_toc.yml: entry '{m}' has no .md or .ipynb file" for m in missing))
+    return files
+
+
+def exercise_sources(root: Path) -> list[Path]:
+    folder = root / "exercises"
+    if not folder.is_dir():
+        return []
+    return sorted(p / f"{p.name}.ipynb" for p in folder.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def validate_and_release(root: Path) -> None:
+    from coursekit.exercise.parse import load_source
+    from coursekit.exercise.release import release
+    from coursekit.exercise.validate import validate_paths
+    sources = exercise_sources(root)
+    if not sources:
+        return
+    report = validate_paths(sources)
+    problems = [p for found in report.values() for p in found]
+    if problems:
+        raise BuildError("\n".join(problems))
+    pages = root / EXERCISE_PAGES
+    pages.mkdir(parents=True, exist_ok=True)
+    for source in sources:
+        paths = release(load_source(source), root / "_build" / "release")
+        shutil.copy2(paths["book"], pages / paths["book"].name)
+        for data_file in paths["bundle"].iterdir():
+            if data_file.suffix not in (".ipynb", ".json"):
+                shutil.copy2(data_file, pages / data_file.name)
+    print(f"validated and released {len(sources)} exercise set(s)")
+
+
+def read_as_mystnb(path: Path) -> nbformat.NotebookNode | None:
+    """The notebook exactly as myst-nb will read it (so cache hashes match), or None for plain pages."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":
+        return nbformat.reads(text, as_version=4)
+    from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+    if is_myst_markdown_notebook(text):
+        return read_myst_markdown_notebook(text, path=path)
+    return None
+
+
+def _execute(path: str, nb_json: str, timeout: int) -> tuple[str, str, str | None, float]:
+    """Run one notebook in its own folder (in a worker process); returns it executed, or the error."""
+    from jupyter_cache.executors.utils import single_nb_execution
+    nb = nbformat.reads(nb_json, as_version=4)
+    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False)
+    error = None
+    if result.err is not None:
+        error = _first_error(nb, result.err)
+    return path, nbformat.writes(nb), error, result.time
+
+
+def _first_error(nb, err) -> str:
+    for number, cell in enumerate(nb.cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return f"cell {number} raised {output.get('ename')}: {output.get('evalue')}"[:300]
+    return f"{err.__class__.__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}"[:300]
+
+
+def execute_notebooks(root: Path, files: list[Path], jobs: int | None = None, timeout: int = 300) -> dict:
+    """Execute, in parallel, every notebook whose code is not already in the cache."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    cache = get_cache(str(root / CACHE))
+    todo = []
+    for path in files:
+        nb = read_as_mystnb(path)
+        if nb is None or not any(c.cell_type == "code" for c in nb.cells):
+            continue
+        try:
+            cache.match_cache_notebook(nb)
+            continue
+        except KeyError:
+            todo.append((path, nb))
+    stats = {"executed": len(todo), "cached": 0, "seconds": {}}
+    if not todo:
+        return stats
+    errors = []
+    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(_execute, str(p), nbformat.writes(nb), timeout) for p, nb in todo]
+        for future in futures:
+            path, nb_json, error, seconds = future.result()
+            rel = os.path.relpath(path, root)
+            stats["seconds"][rel] = seconds
+            if error:
+                errors.append(f"{rel}: {error}")
+                continue
+            cache.cache_notebook_bundle(CacheBundleIn(nbformat.reads(nb_json, as_version=4), path,
+                                                      data={"execution_seconds": seconds}),
+                                        check_validity=False, overwrite=True)
+            print(f"executed {rel} in {seconds:.1f} s")
+    if errors:
+        raise BuildError("\n".join(errors))
+    return stats
+
+
+def sphinx_reasons(log: str, root: Path) -> list[str]:
+    """One line per warning or error in Jupyter Book's output, paths relative to the book."""
+    reasons = []
+    for line in log.splitlines():
+        line = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        match = WARNING.match(line)
+        if match:
+            where = os.path.relpath(match["where"], root) if os.path.isabs(match["where"]) else match["where"]
+            reasons.append(f"{where}{':' + match['line'] if match['line'] else ''}: {match['message']}")
+    return list(dict.fromkeys(reasons))
+
+
+def run_jupyter_book(root: Path, output: Path | None = None) -> None:
+    command = [str(Path(sys.executable).with_name("jupyter-book")), "build", str(root), "-W", "-n", "--keep-going"]
+    if output is not None:
+        command += ["--path-output", str(output)]
+    log_path = root / "_build" / "jupyter-book.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=root)
+    log_path.write_text(result.stdout + "\n" + result.stderr)
+    reasons = sphinx_reasons(result.stdout + "\n" + result.stderr, root)
+    if result.returncode != 0 or reasons:
+        if not reasons:
+            tail = [ln for ln in (result.stderr or result.stdout).splitlines() if ln.strip()][-1:]
+            reasons = [f"jupyter-book failed: {tail[0] if tail else 'see ' + str(log_path)}"]
+        raise BuildError("\n".join(reasons + [f"(full log: {log_path})"]))
+
+
+def build_book(root: Path, jobs: int | None = None, output: Path | None = None) -> dict:
+    """The whole build; returns timings. Raises BuildError with one-line reasons on any failure."""
+    root = Path(root).resolve()
+    started = time.monotonic()
+    validate_and_release(root)
+    files = toc_files(root)
+    stats = execute_notebooks(root, files, jobs)
+    run_jupyter_book(root, output)
+    stats["total_seconds"] = time.monotonic() - started
+    print(f"book built in {stats['total_seconds']:.0f} s ({stats['executed']} notebook(s) executed): "
+          f"{(output or root) / '_build' / 'html' / 'index.html'}")
+    return stats

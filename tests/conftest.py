@@ -1,0 +1,42 @@
+"""Shared fixtures: the small exercise used by grader tests, and one warm zygote per session."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from coursekit.exercise.parse import load_source
+from coursekit.exercise.release import release
+from coursekit.grading.sandbox import Zygote
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def basic_source() -> Path:
+    return FIXTURES / "basic" / "basic.ipynb"
+
+
+@pytest.fixture(scope="session")
+def basic(basic_source):
+    return load_source(basic_source)
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    server = Zygote(("numpy", "pandas"))
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def released(basic, tmp_path):
+    """The basic exercise released into a temporary folder: {'student', 'checks', 'book', 'bundle'}."""
+    return release(basic, tmp_path / "release")
+
+
+def copy_fixture(name: str, dest: Path) -> Path:
+    target = dest / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
