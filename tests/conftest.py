@@ -40,3 +40,8 @@ def copy_fixture(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(FIXTURES / name, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def nbgrader_source() -> Path:
+    return FIXTURES / "nbgrader" / "squares.ipynb"
