@@ -1,0 +1,89 @@
+"""The book build: a small fixture book through the same code path as `make book`."""
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit.book.build import BuildError, build_book
+
+FIXTURE_NB = ("import matplotlib.pyplot as plt\n"
+              "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\nax.set_title('rising')\nplt.show()")
+
+
+def make_book(root: Path, notebook_code: str = FIXTURE_NB, extra_toc: str = "") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "_config.yml").write_text(textwrap.dedent("""\
+        title: Fixture book
+        only_build_toc_files: true
+        exclude_patterns: [_build, "**/_build", ".*"]
+        execute:
+          execute_notebooks: cache
+          cache: _build/.jupyter_cache
+        sphinx:
+          extra_extensions: [coursekit.book.careers_directives]
+        """))
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: page\n  - file: nb\n"
+                                   + extra_toc)
+    (root / "intro.md").write_text("# Intro\n\nThe ML engineer earns {salary}`ml-engineer`.\n")
+    (root / "page.md").write_text("# Page\n\n```{salary-ladder}\n:level: entry\n```\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Notebook"), nbformat.v4.new_code_cell(notebook_code)]
+    nbformat.write(nb, str(root / "nb.ipynb"))
+    return root
+
+
+def test_fixture_book_builds_with_pages_figures_and_no_errors(tmp_path):
+    root = make_book(tmp_path / "book")
+    stats = build_book(root, jobs=1)
+    html = root / "_build" / "html"
+    for page in ("intro", "page", "nb"):
+        text = (html / f"{page}.html").read_text()
+        assert "Traceback" not in text and "output_error" not in text and "stderr" not in text
+    assert "$110,000" in (html / "intro.html").read_text()
+    assert re.search(r"<img[^>]+salary-ladder", (html / "page.html").read_text())
+    assert re.search(r"<img[^>]+(src=\"data:image/png|\.png)", (html / "nb.html").read_text())
+    assert stats["executed"] == 1
+    again = build_book(root, jobs=1)
+    assert again["executed"] == 0  # unchanged notebook: served from the cache
+
+
+def test_failing_notebook_fails_the_build_naming_the_file(tmp_path):
+    root = make_book(tmp_path / "book", notebook_code="x = 1\nraise ValueError('broken on purpose')")
+    with pytest.raises(BuildError) as info:
+        build_book(root, jobs=1)
+    assert "nb.ipynb: cell 2 raised ValueError: broken on purpose" in str(info.value)
+
+
+def test_broken_toc_entry_and_reference_fail(tmp_path):
+    root = make_book(tmp_path / "book", extra_toc="  - file: missing\n")
+    with pytest.raises(BuildError, match="entry 'missing' has no .md or .ipynb file"):
+        build_book(root, jobs=1)
+    root = make_book(tmp_path / "book2")
+    (root / "page.md").write_text("# Page\n\nSee {doc}`nowhere` and {salary}`astronaut`.\n")
+    with pytest.raises(BuildError) as info:
+        build_book(root, jobs=1)
+    assert "page.md" in str(info.value) and "nowhere" in str(info.value)
+
+
+def test_unsound_exercise_stops_the_build(tmp_path, basic_source):
+    root = make_book(tmp_path / "book")
+    folder = root / "exercises" / "basic"
+    folder.mkdir(parents=True)
+    nb = nbformat.read(str(basic_source), as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace("total = sum(range(1, 11))", "total = 54")
+    nbformat.write(nb, str(folder / "basic.ipynb"))
+    with pytest.raises(BuildError, match="reference solution earns"):
+        build_book(root, jobs=1)
+    shutil.copy2(basic_source, folder / "basic.ipynb")
+    (root / "_toc.yml").write_text((root / "_toc.yml").read_text() + "  - file: chapters/exercises/basic\n")
+    build_book(root, jobs=1)
+    page = (root / "_build" / "html" / "chapters" / "exercises" / "basic.html").read_text()
+    assert "add the numbers 1 to 10" not in page  # hidden tests never reach the book
+    assert "hide-input" in page and re.search(r"<span[^>]*>range</span>", page)  # solution folded, present
