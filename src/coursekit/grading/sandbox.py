@@ -23,7 +23,7 @@ from pathlib import Path
 from coursekit.grading import codec, protocol
 from coursekit.grading.confine import Limits
 
-DEFAULT_PRELOAD = ("numpy", "pandas")
+DEFAULT_PRELOAD = ("numpy", "pandas", "IPython.core.inputtransformer2")
 BASE_UID = 64000
 START_SECONDS = 20.0
 

@@ -1,0 +1,157 @@
+"""Grading speed: coursekit against nbgrader on the same nbgrader-format pandas assignment.
+
+    .venv/bin/python benchmarks/grading.py --n 40 200 [--nbgrader-venv benchmarks/_work/venv]
+
+Makes a four-question pandas assignment in nbgrader format with N ordinary submissions (correct,
+alternative-correct, wrong, crashing, in turn), grades them with ``coursekit grade`` and, when a
+Python with nbgrader is given, with ``nbgrader autograde``; checks that every per-question score
+agrees; prints both wall times, their ratio, coursekit's time per submission, and the time to run
+the solution and tests once in a warm interpreter. Also prints coursekit's peak memory.
+Run by hand; not part of the test suite.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+SETUP = "import pandas as pd\nimport numpy as np\nsalaries = pd.DataFrame({'role': ['analyst', 'engineer', 'scientist', 'analyst'], 'low': [55, 110, 100, 60], 'high': [75, 145, 135, 80]})"
+QUESTIONS = [
+    ("midpoints", "def midpoints(df):\n    ### BEGIN SOLUTION\n    return (df['low'] + df['high']) / 2\n    ### END SOLUTION",
+     "def midpoints(df):\n    return df[['low', 'high']].mean(axis=1)", "def midpoints(df):\n    return df['low']",
+     "assert list(midpoints(salaries)) == [65.0, 127.5, 117.5, 70.0]\n### BEGIN HIDDEN TESTS\nassert midpoints(salaries.iloc[:1]).tolist() == [65.0]\n### END HIDDEN TESTS"),
+    ("top_role", "def top_role(df):\n    ### BEGIN SOLUTION\n    return df.loc[df['high'].idxmax(), 'role']\n    ### END SOLUTION",
+     "def top_role(df):\n    return df.sort_values('high').iloc[-1]['role']", "def top_role(df):\n    return 'analyst'",
+     "assert top_role(salaries) == 'engineer'\n### BEGIN HIDDEN TESTS\nassert top_role(salaries.iloc[[0, 2]]) == 'scientist'\n### END HIDDEN TESTS"),
+    ("by_role", "def by_role(df):\n    ### BEGIN SOLUTION\n    return df.groupby('role')['high'].mean().to_dict()\n    ### END SOLUTION",
+     "def by_role(df):\n    return {r: g['high'].mean() for r, g in df.groupby('role')}", "def by_role(df):\n    return {}",
+     "assert by_role(salaries)['analyst'] == 77.5\n### BEGIN HIDDEN TESTS\nassert len(by_role(salaries)) == 3\n### END HIDDEN TESTS"),
+    ("spread", "def spread(df):\n    ### BEGIN SOLUTION\n    return float((df['high'] - df['low']).max())\n    ### END SOLUTION",
+     "def spread(df):\n    return float(max(h - l for l, h in zip(df['low'], df['high'])))", "def spread(df):\n    return 0.0",
+     "assert spread(salaries) == 35.0\n### BEGIN HIDDEN TESTS\nassert spread(salaries.iloc[:1]) == 20.0\n### END HIDDEN TESTS"),
+]
+
+
+def _meta(grade_id, **flags):
+    meta = {"grade_id": grade_id, "solution": False, "grade": False, "locked": False, "schema_version": 3}
+    meta.update(flags)
+    return {"nbgrader": meta}
+
+
+def source_notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    cells = [nbformat.v4.new_code_cell(SETUP, metadata=_meta("setup", locked=True))]
+    for name, solution, _alt, _wrong, tests in QUESTIONS:
+        cells.append(nbformat.v4.new_code_cell(solution, metadata=_meta(name, solution=True)))
+        cells.append(nbformat.v4.new_code_cell(tests, metadata=_meta(f"test_{name}", grade=True, locked=True, points=1)))
+    nb.cells = cells
+    return nb
+
+
+def submission(kind: int) -> nbformat.NotebookNode:
+    nb = source_notebook()
+    for cell in nb.cells:
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        for name, _solution, alt, wrong, _tests in QUESTIONS:
+            if gid == name:
+                cell.source = {0: cell.source.replace("### BEGIN SOLUTION\n", "").replace("\n    ### END SOLUTION", ""),
+                               1: alt, 2: wrong, 3: "raise RuntimeError('crash')"}[kind]
+        if cell.metadata["nbgrader"].get("grade"):
+            cell.source = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+    return nb
+
+
+def make_course(root: Path, n: int) -> None:
+    (root / "source" / "ps1").mkdir(parents=True)
+    nbformat.write(source_notebook(), str(root / "source" / "ps1" / "ps1.ipynb"))
+    for i in range(n):
+        folder = root / "submitted" / f"s{i:04d}" / "ps1"
+        folder.mkdir(parents=True)
+        nbformat.write(submission(i % 4), str(folder / "ps1.ipynb"))
+
+
+def grade_coursekit(root: Path) -> tuple[float, dict]:
+    gradebook = root / "coursekit.sqlite"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "coursekit.cli", "grade", str(root / "source" / "ps1" / "ps1.ipynb"),
+                    str(root / "submitted"), "--gradebook", str(gradebook)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    with sqlite3.connect(gradebook) as db:
+        scores = {(s, q): p for s, q, p in db.execute("SELECT student, question, points FROM results")}
+    return seconds, scores
+
+
+def grade_nbgrader(root: Path, python: Path) -> tuple[float, dict]:
+    (root / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.root = %r\n"
+                                             "c.CourseDirectory.db_url = 'sqlite:///%s/gradebook.db'\n"
+                                             % (str(root), str(root)))
+    nbgrader = [str(python), "-m", "nbgrader"]
+    subprocess.run(nbgrader + ["generate_assignment", "ps1", "--force", "--create"], cwd=root, check=True,
+                   capture_output=True)
+    students = sorted(p.name for p in (root / "submitted").iterdir())
+    script = ("from nbgrader.api import Gradebook\nimport json,sys\ngb=Gradebook(sys.argv[1])\n"
+              "[gb.update_or_create_student(s) for s in json.loads(sys.argv[2])]\n")
+    subprocess.run([str(python), "-c", script, f"sqlite:///{root}/gradebook.db", json.dumps(students)], check=True)
+    started = time.perf_counter()
+    subprocess.run(nbgrader + ["autograde", "ps1", "--force"], cwd=root, check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    dump = ("from nbgrader.api import Gradebook\nimport json,sys\ngb=Gradebook(sys.argv[1])\nout={}\n"
+            "for s in gb.students:\n  sub=gb.find_submission('ps1', s.id)\n"
+            "  for g in sub.notebooks[0].grades:\n    out[s.id+'|'+g.name]=g.score\nprint(json.dumps(out))")
+    result = subprocess.run([str(python), "-c", dump, f"sqlite:///{root}/gradebook.db"], check=True,
+                            capture_output=True, text=True)
+    scores = {tuple(k.split("|")): v for k, v in json.loads(result.stdout).items()}
+    return seconds, scores
+
+
+def warm_baseline(repeats: int = 200) -> float:
+    """Seconds to run the solution and the tests once in an interpreter that already has pandas."""
+    import pandas  # noqa: F401  (warm import, as the brief's 3 ms assumes)
+    code = [SETUP] + [q[1] for q in QUESTIONS] + [q[4] for q in QUESTIONS]
+    compiled = [compile(c, "<cell>", "exec") for c in code]
+    started = time.perf_counter()
+    for _ in range(repeats):
+        namespace = {}
+        for c in compiled:
+            exec(c, namespace)
+    return (time.perf_counter() - started) / repeats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[40, 200])
+    parser.add_argument("--nbgrader-venv", type=Path, default=None,
+                        help="a virtual environment with nbgrader installed (pip install nbgrader)")
+    args = parser.parse_args()
+    print(f"warm interpreter: solution + tests once = {warm_baseline() * 1000:.2f} ms")
+    for n in args.n:
+        root = Path(tempfile.mkdtemp(prefix=f"gradebench-{n}-"))
+        make_course(root, n)
+        ck_seconds, ck_scores = grade_coursekit(root)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        line = (f"N={n}: coursekit {ck_seconds:.2f} s ({ck_seconds / n * 1000:.1f} ms/submission), "
+                f"peak child RSS {peak:.0f} MB")
+        if args.nbgrader_venv:
+            nb_seconds, nb_scores = grade_nbgrader(root, args.nbgrader_venv / "bin" / "python")
+            ours = {(s, q.removeprefix("test_")): p for (s, q), p in ck_scores.items()}
+            theirs = {(s, q.removeprefix("test_")): p for (s, q), p in nb_scores.items()}
+            agree = all(theirs.get(k) == v for k, v in ours.items()) and len(ours) == len(theirs)
+            line += f"; nbgrader {nb_seconds:.2f} s; ratio {nb_seconds / ck_seconds:.1f}x; scores identical: {agree}"
+        print(line, flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
