@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import resource
 import shutil
 import sqlite3
@@ -98,14 +99,15 @@ def grade_nbgrader(root: Path, python: Path) -> tuple[float, dict]:
                                              "c.CourseDirectory.db_url = 'sqlite:///%s/gradebook.db'\n"
                                              % (str(root), str(root)))
     nbgrader = [str(python), "-m", "nbgrader"]
+    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     subprocess.run(nbgrader + ["generate_assignment", "ps1", "--force", "--create"], cwd=root, check=True,
-                   capture_output=True)
+                   capture_output=True, env=env)
     students = sorted(p.name for p in (root / "submitted").iterdir())
     script = ("from nbgrader.api import Gradebook\nimport json,sys\ngb=Gradebook(sys.argv[1])\n"
               "[gb.update_or_create_student(s) for s in json.loads(sys.argv[2])]\n")
     subprocess.run([str(python), "-c", script, f"sqlite:///{root}/gradebook.db", json.dumps(students)], check=True)
     started = time.perf_counter()
-    subprocess.run(nbgrader + ["autograde", "ps1", "--force"], cwd=root, check=True, capture_output=True)
+    subprocess.run(nbgrader + ["autograde", "ps1", "--force"], cwd=root, check=True, capture_output=True, env=env)
     seconds = time.perf_counter() - started
     dump = ("from nbgrader.api import Gradebook\nimport json,sys\ngb=Gradebook(sys.argv[1])\nout={}\n"
             "for s in gb.students:\n  sub=gb.find_submission('ps1', s.id)\n"
@@ -144,7 +146,7 @@ def main() -> None:
         line = (f"N={n}: coursekit {ck_seconds:.2f} s ({ck_seconds / n * 1000:.1f} ms/submission), "
                 f"peak child RSS {peak:.0f} MB")
         if args.nbgrader_venv:
-            nb_seconds, nb_scores = grade_nbgrader(root, args.nbgrader_venv / "bin" / "python")
+            nb_seconds, nb_scores = grade_nbgrader(root, args.nbgrader_venv.resolve() / "bin" / "python")
             ours = {(s, q.removeprefix("test_")): p for (s, q), p in ck_scores.items()}
             theirs = {(s, q.removeprefix("test_")): p for (s, q), p in nb_scores.items()}
             agree = all(theirs.get(k) == v for k, v in ours.items()) and len(ours) == len(theirs)

@@ -77,27 +77,15 @@ def toc_pages() -> list[str]:
     return pages
 
 
-def _html_dir_from(result) -> Path | None:
-    if result is None:
-        return None
-    candidate = Path(str(getattr(result, "html_dir", result)))
-    for path in (candidate, candidate / "html", candidate / "_build" / "html"):
-        if (path / "index.html").is_file():
-            return path
-    return None
-
-
 def _build_book(tmp_root: Path) -> Path:
     try:
-        from coursekit.book.build import build_book  # the full pipeline, when it exists
+        from coursekit.book.build import build_book  # the full pipeline (`coursekit build`, `make book`)
     except ImportError:
         build_book = None
     if build_book is not None:
-        result = build_book(ROOT)
-        html = _html_dir_from(result) or ROOT / "_build" / "html"
-        assert (html / "index.html").is_file(), f"coursekit build produced no {html / 'index.html'}"
-        return html
-    # Fallback until coursekit.book.build exists: plain Jupyter Book into a temporary folder.
+        build_book(ROOT)  # raises BuildError with one-line reasons when anything is broken
+        return ROOT / "_build" / "html"
+    # Fallback while coursekit.book.build is missing: plain Jupyter Book into a temporary folder.
     jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or "jupyter-book"
     proc = subprocess.run([jb, "build", str(ROOT), "--path-output", str(tmp_root)],
                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
@@ -330,7 +318,7 @@ def test_every_chapter_page_has_a_quiz(html_dir):
 
 def test_search_finds_chief_ai_officer(page, base_url):
     page.goto(urljoin(base_url, "index.html"))
-    page.locator("button.search-button").first.click()
+    page.locator("button.search-button-field:visible, button.search-button:visible").first.click()
     box = page.locator("input[name=q]:visible").first
     box.fill("Chief AI Officer")
     box.press("Enter")
@@ -455,22 +443,23 @@ def test_phone_viewport_reaches_navigation(browser, base_url, artifacts):
                          is_mobile=True, has_touch=True, device_scale_factor=2)
     try:
         page.goto(urljoin(base_url, QUIZ_TEST_PAGE + ".html"))
-        nav = page.locator(".bd-sidebar-primary")
-        toggle = page.locator("button.primary-toggle").first
-        assert toggle.is_visible(), "no navigation toggle on a phone-sized screen"
+        assert not page.locator("nav.bd-docs-nav").first.is_visible(), "the sidebar should start folded away"
+        toggle = page.locator("button.primary-toggle:visible").first
+        assert toggle.count(), "no visible navigation button on a phone-sized screen"
         toggle.click()
-        link = nav.locator("nav.bd-docs-nav a[href$='levels/entry.html']").first
+        link = page.locator("nav.bd-docs-nav a[href$='growth.html']:visible").first
         link.wait_for(state="visible")
         page.screenshot(path=str(artifacts / "phone-navigation.png"))
         link.click()
-        page.wait_for_url("**/chapters/levels/entry.html")
+        page.wait_for_url("**/chapters/growth.html")
         assert not log.errors, log.errors
     finally:
         page.context.close()
 
 
 # Sticky headers would cover part of an element screenshot; flatten them while shooting.
-_SCREENSHOT_STYLE = ".bd-header, .bd-header-article, .skip-link { position: static !important; }"
+_SCREENSHOT_STYLE = (".bd-header, .bd-header-article { position: static !important; } "
+                     ".skip-link { display: none !important; }")
 
 
 def test_screenshots(page, base_url, artifacts):

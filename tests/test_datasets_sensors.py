@@ -42,9 +42,9 @@ def test_sensors_drift_before_a_failure(fleet):
     before = fleet.index[fleet["failure"] == 1]
     before = before[fleet.loc[before, "day"] >= 3] - 1          # the day before each failure
     healthy = fleet[fleet["failure_within_7d"] == 0]
-    assert fleet.loc[before, "vibration"].mean() > healthy["vibration"].mean() + 0.8
-    assert fleet.loc[before, "temperature"].mean() > healthy["temperature"].mean() + 3
-    assert fleet.loc[before, "pressure"].mean() < healthy["pressure"].mean() - 0.3
+    assert fleet.loc[before, "vibration"].mean() > healthy["vibration"].mean() + 0.4
+    assert fleet.loc[before, "temperature"].mean() > healthy["temperature"].mean() + 2
+    assert fleet.loc[before, "pressure"].mean() < healthy["pressure"].mean() - 0.15
 
 
 def test_runtime_resets_after_a_failure(fleet):

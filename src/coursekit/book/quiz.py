@@ -35,6 +35,9 @@ a few placeholders read from ``coursekit.careers`` at build time so that no figu
 Every error is one line naming the quiz file and the question, e.g.
 ``chapters/x.quiz.yml: question 'q2': 2 choices are marked correct; exactly one must be``.
 
+The extension also carries three small fixes for the book's theme stack, found by the browser
+tests (see ``_default_colour_mode``, ``_drop_duplicate_scripts`` and ``static/book-fixes.js``).
+
 Command line (also usable from the ``coursekit`` command)::
 
     python -m coursekit.book.quiz check chapters/            # validate every *.quiz.yml
@@ -415,12 +418,12 @@ def render_html(quiz: Quiz, uid: str) -> str:
         qdom = f"{uid}-{q.id}"
         out.append(f'<li class="ck-quiz-question" id="{esc(qdom)}" data-qid="{esc(q.id)}" data-type="{q.type}">')
         if q.type == "choice":
-            out.append(f'<fieldset><legend class="ck-quiz-prompt">{inline_html(q.prompt)}</legend>')
-            out.append('<div class="ck-quiz-choices">')
+            out.append(f'<p class="ck-quiz-prompt" id="{esc(qdom)}-prompt">{inline_html(q.prompt)}</p>')
+            out.append(f'<div class="ck-quiz-choices" role="radiogroup" aria-labelledby="{esc(qdom)}-prompt">')
             for index, choice in enumerate(q.choices):
                 out.append(f'<label class="ck-quiz-choice"><input type="radio" name="{esc(qdom)}" '
                            f'value="{index}"> <span>{inline_html(choice.text)}</span></label>')
-            out.append("</div></fieldset>")
+            out.append("</div>")
         else:
             unit = f' <span class="ck-quiz-unit">{inline_html(q.unit)}</span>' if q.unit else ""
             out.append(f'<p class="ck-quiz-prompt" id="{esc(qdom)}-prompt">{inline_html(q.prompt)}</p>')
@@ -526,6 +529,7 @@ def setup(app):
     app.connect("html-page-context", _drop_duplicate_scripts)
     app.add_css_file("quiz.css")
     app.add_js_file("quiz.js", loading_method="defer")
+    app.add_js_file("book-fixes.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

@@ -2,9 +2,11 @@
 
 Each machine is simulated day by day. A healthy machine runs with noisy readings around its own
 baseline. Now and then (more often the longer it has run since its last service) a fault starts
-developing: over the next one to three weeks temperature and vibration drift up and pressure drifts
-down, each reading still buried in day-to-day noise, until the machine fails. After a failure the
-machine is repaired, its runtime counter is reset and it starts healthy again.
+developing. Most faults develop slowly: over one to three weeks temperature and vibration drift up
+and pressure drifts down, each reading still buried in day-to-day noise, until the machine fails.
+Faults differ in severity (some drift is barely visible), and about one in five is sudden, giving
+only a day or two of warning. After a failure the machine is repaired, its runtime counter is reset
+and it starts healthy again.
 
 Columns
 -------
@@ -51,18 +53,21 @@ def generate(n_machines: int = 60, n_days: int = 365, seed: int = 0) -> pd.DataF
         hours = rng.uniform(0, 2000)
         fault_len = 0       # days the current fault takes to develop into a failure (0: healthy)
         fault_day = 0       # days since the fault started
+        severity = 1.0      # how strongly the current fault shows in the sensors
         for day in range(n_days):
             hours += usage + rng.normal(0, 1.0)
             if fault_len == 0 and rng.random() < hazard * (1 + hours / 3000):
-                fault_len = int(rng.integers(8, 22))
+                sudden = rng.random() < 0.2
+                fault_len = int(rng.integers(1, 3) if sudden else rng.integers(8, 22))
                 fault_day = 0
+                severity = rng.uniform(0.35, 1.25)
             drift = 0.0
             if fault_len:
                 fault_day += 1
-                drift = (fault_day / fault_len) ** 1.5
-            temp[day] = base_temp + rng.normal(0, 2.0) + 7.0 * drift + 0.0008 * hours
-            vib[day] = base_vib + rng.normal(0, 0.35) + 1.4 * drift
-            press[day] = base_press + rng.normal(0, 0.25) - 0.6 * drift
+                drift = severity * (fault_day / fault_len) ** 2
+            temp[day] = base_temp + rng.normal(0, 2.0) + 6.0 * drift + 0.0008 * hours
+            vib[day] = base_vib + rng.normal(0, 0.35) + 1.2 * drift
+            press[day] = base_press + rng.normal(0, 0.25) - 0.5 * drift
             runtime[day] = hours
             if fault_len and fault_day >= fault_len:
                 failure[day] = 1
