@@ -15,6 +15,8 @@ jupytext:
 An {term}`ETL` pipeline feeds the {doc}`models <../ml-engineering>` and {doc}`/chapters/growth`.
 Salaries {cite:p}`glassdoor` sit at {salary}`ml-engineer` for a {role-title}`ml-engineer`.
 See [the glossary](../glossary.md) and ![a chart](img.png) **bold** and *italic* `code`.
+Titles such as *analytics
+engineer* wrap across lines.
 
 ```{note}
 :class: dropdown
@@ -55,7 +57,7 @@ The end.
 def test_strip_myst_keeps_prose_and_drops_markup():
     text = course_text.strip_myst(PAGE)
     for kept in ("Data engineering", "An ETL pipeline feeds the models and growth.",
-                 "See the glossary and", "bold and italic code.", "Keep this sentence.",
+                 "See the glossary and", "bold and italic code.", "analytics\nengineer wrap", "Keep this sentence.",
                  "A titled box", "Inside the box.", "A colon fence tip.", "Analyst SQL", "The end."):
         assert kept in text, kept
     for dropped in ("jupytext", "my-label", "a comment", "glassdoor", "{", "}", "```", ":::",

@@ -157,11 +157,13 @@ def strip_myst(source: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)           # reference links
     text = re.sub(r"<[^>\n]+>", " ", text)                          # HTML tags
     text = re.sub(r"`([^`]*)`", r"\1", text)                        # inline code
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)                 # bold
-    text = re.sub(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])", r"\1", text)   # italics
+    span = r"((?:[^*\n]|\n(?!\s*\n))+?)"                             # may wrap, within a paragraph
+    text = re.sub(r"\*\*" + span + r"\*\*", r"\1", text)                # bold
+    text = re.sub(r"(?<![\w*])\*(?!\s)" + span + r"\*(?![\w*])", r"\1", text)   # italics
     text = re.sub(r"(?m)^\s{0,3}#{1,6}\s+", "", text)               # heading marks
     text = re.sub(r"(?m)^\s*>\s?", "", text)                        # block quotes
     text = re.sub(r"(?m)^\s*\|(.*)\|\s*$", lambda m: m.group(1).replace("|", " "), text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|~<>$%])", r"\1", text)   # backslash escapes
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" +([.,;:!?)])", r"\1", text)                    # space left by a dropped role
     text = re.sub(r"(?m)^ +| +$", "", text)

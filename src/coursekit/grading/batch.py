@@ -3,6 +3,7 @@
 Only a few submissions are in flight at once and nothing is kept per submission after it is
 recorded, so memory stays flat however large the class. A submission already in the gradebook
 with the same file contents is skipped unless ``force`` is set, which makes a killed run resumable.
+With ``scheduler`` the same happens on a Dask cluster (:mod:`coursekit.grading.cluster`).
 """
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def preload_modules(assignment: Assignment) -> list[str]:
 
 def grade_all(assignment: Assignment, found: list[submissions.Submission], gradebook: Gradebook,
               limits: Limits, force: bool = False, workers: int | None = None, show_hidden: bool = False,
-              progress=None, max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB) -> BatchSummary:
+              progress=None, max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB,
+              scheduler: str | None = None) -> BatchSummary:
     summary = BatchSummary()
     todo = []
     for submission in found:
@@ -60,6 +62,14 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
                 summary.skipped += 1
                 continue
         todo.append(submission)
+    # the gradebook's folder is hidden from student code; a database gradebook has none
+    protect = [gradebook.path.resolve().parent] if getattr(gradebook, "path", None) else []
+    if scheduler:
+        from coursekit.grading.cluster import grade_on_cluster
+        remote = grade_on_cluster(assignment, todo, gradebook, limits, scheduler, show_hidden, progress,
+                                  max_notebook_mb, protect, skipped=summary.skipped)
+        summary.graded, summary.statuses = remote.graded, remote.statuses
+        return summary
     if progress:
         progress.start(len(todo), summary.skipped)
     workers = workers or os.cpu_count() or 1
@@ -73,7 +83,7 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
                     if submission is None:
                         break
                     running.add(pool.submit(grade_submission, assignment, submission, zygote, limits,
-                                            show_hidden, max_notebook_mb, [gradebook.path.resolve().parent]))
+                                            show_hidden, max_notebook_mb, protect))
                 if not running:
                     break
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
