@@ -212,3 +212,34 @@ def test_student_check_runs_visible_tests_only(basic, released, capsys):
     result = eval("check('q3', folder)", {"check": check, "folder": folder, "squares": [1, 2]})
     assert not result.passed and "five squares" in repr(result)
     assert "Traceback" not in repr(result) and "coursekit" not in repr(result)
+
+
+def _named(name: str) -> list[int]:
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1:stat.rindex(")")] == name and stat.rsplit(")", 1)[1].split()[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def test_killed_grader_leaves_no_student_process(basic, basic_source, tmp_path):
+    sleeper = "import ctypes, time\nctypes.CDLL(None).prctl(15, b'ckorphan', 0, 0, 0)\ntime.sleep(60)\ntotal = 55"
+    sub = write(answered(basic, {**GOOD, "q1": sleeper}), tmp_path / "subs" / "ana.ipynb")
+    process = subprocess.Popen([sys.executable, "-m", "coursekit.cli", "grade", str(basic_source), str(sub),
+                                "--gradebook", str(tmp_path / "gb.sqlite"), "--question-timeout", "120"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not _named("ckorphan") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _named("ckorphan"), "the student process never started"
+    process.kill()  # the grader alone, as the OOM killer or a careless kill -9 would
+    process.wait()
+    deadline = time.monotonic() + 5
+    while _named("ckorphan") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _named("ckorphan") == []

@@ -28,13 +28,13 @@ def problems(assignment: Assignment, zygote: Zygote, limits: Limits) -> list[str
             found.append(f"{where(q.id)}: has no hidden test")
         if not q.visible_tests or not any(t.code.strip() for t in q.visible_tests):
             found.append(f"{where(q.id)}: has no visible test")
-    reference, _ = grade_notebook(assignment, assignment.notebook, zygote, limits, show_hidden=True)
+    reference, _, _ = grade_notebook(assignment, assignment.notebook, zygote, limits, show_hidden=True)
     for result in reference:
         if result.points < result.max_points:
             failing = "; ".join(line for line in result.feedback.splitlines() if "failed" in line or "raised" in line)
             found.append(f"{where(result.question)}: the reference solution earns {result.points:g}/"
                          f"{result.max_points:g} ({failing or result.status})")
-    blank, _ = grade_notebook(assignment, student_notebook(assignment), zygote, limits, show_hidden=True)
+    blank, _, _ = grade_notebook(assignment, student_notebook(assignment), zygote, limits, show_hidden=True)
     for result in blank:
         if result.points > 0:
             found.append(f"{where(result.question)}: the blank student version already earns "

@@ -9,8 +9,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-import resource
 import signal
+import stat
+import sys
 from dataclasses import asdict, dataclass, field
 
 CLONE_NEWNS = 0x00020000
@@ -20,14 +21,19 @@ CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
-PR_SET_PDEATHSIG, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS = 1, 8, 38
-PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE = 47, 2
-CAP_DAC_READ_SEARCH = 2
-_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 _MOUNT_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
                 "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME}
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_libc_handle = None
+
+
+def _libc():
+    """The C library, loaded on first use so that importing this module works on any OS."""
+    global _libc_handle
+    if _libc_handle is None:
+        _libc_handle = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return _libc_handle
 
 
 @dataclass
@@ -61,7 +67,7 @@ class Containment:
 
 
 def _call(name: str, *args) -> None:
-    if getattr(_libc, name)(*args) != 0:
+    if getattr(_libc(), name)(*args) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"{name}: {os.strerror(errno)}")
 
@@ -114,18 +120,66 @@ def _mount_points() -> list[tuple[str, int]]:
     return points
 
 
-_DEVICES = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8), "urandom": (1, 9)}
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+def _cover_keeping(folder: str, keep: list[str], mode: int = 0o755) -> None:
+    """Mount an empty tmpfs over ``folder`` and bind back only the entries named in ``keep``.
+
+    The kept entries are opened first (O_PATH) and bound from /proc/self/fd, so this works
+    for devices and for folders alike, as root or inside a user namespace.
+    """
+    handles = {}
+    for name in keep:
+        try:
+            handles[name] = os.open(os.path.join(folder, name), os.O_PATH)
+        except OSError:
+            pass
+    _mount("tmpfs", folder, "tmpfs", MS_NOSUID, f"size=64k,mode={mode:o}")
+    for name, fd in handles.items():
+        target = os.path.join(folder, name)
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            os.mkdir(target)
+        else:
+            open(target, "w").close()
+        _mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+        os.close(fd)
 
 
 def _minimal_dev() -> None:
     """Replace /dev by a tmpfs holding only the harmless character devices (no disks)."""
-    import stat
-    _mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
-    for name, (major, minor) in _DEVICES.items():
-        os.mknod(f"/dev/{name}", 0o666 | stat.S_IFCHR, os.makedev(major, minor))
-        os.chmod(f"/dev/{name}", 0o666)
+    _cover_keeping("/dev", list(_DEVICES))
     os.mkdir("/dev/shm", 0o1777)
     os.symlink("/proc/self/fd", "/dev/fd")
+
+
+def _interpreter_paths() -> set[str]:
+    return {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable)),
+            *(p for p in sys.path if p and os.path.isabs(p))}
+
+
+def expose_interpreter(report: Containment) -> None:
+    """Let an unprivileged uid reach the interpreter when it lives under a closed folder.
+
+    Python may be installed under a folder only root can enter (``/root/.pyenv``). Such a
+    folder is covered, in our mount namespace only, by an open tmpfs holding nothing but the
+    entries on the way to the interpreter; everything else in it stays out of reach.
+    """
+    closed: dict[str, set[str]] = {}
+    for path in _interpreter_paths():
+        parts = os.path.realpath(path).split("/")
+        for i in range(2, len(parts)):
+            folder, child = "/".join(parts[:i]), parts[i]
+            try:
+                if not os.stat(folder).st_mode & stat.S_IXOTH:
+                    closed.setdefault(folder, set()).add(child)
+            except OSError:
+                break
+    for folder in sorted(closed, key=len):
+        try:
+            _cover_keeping(folder, sorted(closed[folder]))
+        except OSError as exc:
+            report.notes.append(f"{folder} not opened for the interpreter ({exc.strerror})")
 
 
 def seal_filesystem(workdir: str, limits: Limits, report: Containment, new_proc: bool,
@@ -144,6 +198,7 @@ def seal_filesystem(workdir: str, limits: Limits, report: Containment, new_proc:
         _minimal_dev()
     except OSError as exc:
         report.notes.append(f"/dev not replaced ({exc.strerror})")
+    expose_interpreter(report)
     for folder in hidden:
         if os.path.isdir(folder) and not workdir.startswith(folder.rstrip("/") + "/"):
             try:
@@ -172,38 +227,14 @@ def seal_filesystem(workdir: str, limits: Limits, report: Containment, new_proc:
             report.notes.append(f"/proc not remounted ({exc.strerror})")
 
 
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-
-def _keep_only_read_search() -> None:
-    """Hold CAP_DAC_READ_SEARCH alone (also across exec), so the interpreter stays readable.
-
-    Python may live in a folder only root can enter (``/root/.pyenv``); reading it must keep
-    working after the switch to an unprivileged uid, while writing anything stays forbidden.
-    """
-    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
-    data = (_CapData * 2)()
-    bit = 1 << CAP_DAC_READ_SEARCH
-    data[0].effective = data[0].permitted = data[0].inheritable = bit
-    _call("capset", ctypes.byref(header), ctypes.byref(data))
-    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_DAC_READ_SEARCH, 0, 0)
-
-
 def drop_privileges(uid: int, really_root: bool, report: Containment) -> None:
     """As real root, become an unprivileged uid of our own, unique to this sandbox slot."""
     if not really_root:
         return
     try:
-        _libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        _keep_only_read_search()
         report.separate_user = True
     except OSError as exc:
         report.notes.append(f"still root ({exc.strerror})")
@@ -223,6 +254,7 @@ def apply_limits(limits: Limits, processes_already: int) -> None:
     ``processes_already`` is what the uid runs before the student starts (0 for a uid of our own),
     since the kernel counts RLIMIT_NPROC per user.
     """
+    import resource
     memory = _vm_size_bytes() + limits.memory_mb * 1024 * 1024
     processes = processes_already + limits.processes
     for name, value in ((resource.RLIMIT_AS, memory),
@@ -249,6 +281,10 @@ def processes_of_user(uid: int) -> int:
 
 
 def die_with_parent() -> None:
-    """Ask the kernel to kill us when our keeper dies (set after the uid change, which clears it)."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    """Ask the kernel to kill us when our parent dies (after a uid change, which clears it)."""
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def no_new_privileges() -> None:
+    """No setuid program can give the student back what we took."""
+    _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)

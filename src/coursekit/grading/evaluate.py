@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-import importlib
+import sys
 from dataclasses import dataclass
 
 from coursekit.grading import codec
@@ -79,10 +79,11 @@ def fetch(sandbox: Sandbox, names: list[str], deadline: float) -> dict:
         if isinstance(data, dict) and "__function__" in data:
             values[name] = RemoteFunction(sandbox, name, deadline)
         elif isinstance(data, dict) and "__module__" in data:
-            try:
-                values[name] = importlib.import_module(str(data["__module__"]))
-            except ImportError:
-                continue
+            # Only modules the grader has already imported: a name from the student never
+            # makes the grader import anything new.
+            module = sys.modules.get(str(data["__module__"]))
+            if module is not None:
+                values[name] = module
         else:
             try:
                 values[name] = codec.decode(data)

@@ -51,6 +51,7 @@ class SubmissionResult:
     questions: list[QuestionResult]
     seconds: float = 0.0
     output: str = ""
+    containment: dict = field(default_factory=dict)  # what the sandbox enforced (not stored)
 
     @property
     def points(self) -> float:
@@ -102,6 +103,7 @@ class _Run:
         self.deadline = time.monotonic() + limits.submission_seconds
         self.restarts = 0
         self.output = ""
+        self.containment: dict = {}
 
     def _deadline(self, question: str | None) -> float:
         budget = self.budget.get(question, self.limits.question_seconds)
@@ -120,6 +122,7 @@ class _Run:
         self.sandbox = Sandbox(self.zygote, self.limits, self.assignment.shipped_files(), protect=self.protect)
         try:
             self.sandbox.start()
+            self.containment = self.containment or self.sandbox.containment
             for step in self.done:
                 reply = self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
                                              min(time.monotonic() + self.limits.question_seconds, self.deadline))
@@ -209,8 +212,8 @@ class _Run:
 
 
 def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
-                   show_hidden: bool = False, protect: list[Path] = ()) -> tuple[list[QuestionResult], str]:
-    """Per-question results for a parsed notebook, plus the printed output kept.
+                   show_hidden: bool = False, protect: list[Path] = ()) -> tuple[list[QuestionResult], str, dict]:
+    """Per-question results for a parsed notebook, the printed output kept, and the containment.
 
     In a notebook whose cells keep the source's order, each question's tests run right after its
     cells, as the student saw them; if the student reordered cells, all tests run at the end.
@@ -234,7 +237,7 @@ def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
             results[question.id] = run.test_question(question)
     finally:
         run.close()
-    return [results[q.id] for q in assignment.questions], run.output
+    return [results[q.id] for q in assignment.questions], run.output, run.containment
 
 
 def _invalid(assignment: Assignment, reason: str) -> list[QuestionResult]:
@@ -261,7 +264,7 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
                                 INVALID, str(exc), _invalid(assignment, str(exc)), time.monotonic() - started)
     try:
         protected = [submission.path.parent, assignment.path.parent, *protect]
-        questions, output = grade_notebook(assignment, nb, zygote, limits, show_hidden, protected)
+        questions, output, containment = grade_notebook(assignment, nb, zygote, limits, show_hidden, protected)
     except RuntimeError as exc:  # the fork server itself failed: nothing the student did
         return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest,
                                 ERROR, str(exc), [QuestionResult(q.id, 0.0, q.points, ERROR, str(exc))
@@ -275,4 +278,4 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
         status = ERROR
         reason = "the notebook's process died in " + ", ".join(q.question for q in questions if q.status == ERROR)
     return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest, status,
-                            reason, questions, time.monotonic() - started, output)
+                            reason, questions, time.monotonic() - started, output, containment)

@@ -42,6 +42,7 @@ def _student(request: dict, channel_fd: int, output_fd: int, files: dict, report
             handle.write(data)
     confine.drop_privileges(request["uid"], request["really_root"], report)
     confine.die_with_parent()
+    confine.no_new_privileges()
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -58,6 +59,7 @@ def _student(request: dict, channel_fd: int, output_fd: int, files: dict, report
 def _keeper(request: dict, channel_fd: int, output_fd: int) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote ignores it; we wait for our child
     os.setsid()
+    confine.die_with_parent()  # a killed grader takes its zygote, and so every keeper, with it
     report = confine.Containment()
     processes_already = 0 if request["really_root"] else confine.processes_of_user(os.getuid())
     files = {}
@@ -109,6 +111,7 @@ def serve(control: socket.socket) -> None:
 
 
 def main() -> None:
+    confine.die_with_parent()
     control = socket.socket(fileno=int(sys.argv[1]))
     for name in filter(None, (sys.argv[2] if len(sys.argv) > 2 else "").split(",")):
         try:
