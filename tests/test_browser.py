@@ -262,6 +262,14 @@ def test_every_toc_page_loads_without_console_errors(site):
     assert not problems, "pages with errors:\n" + "\n".join(problems)
 
 
+def test_pages_fetch_nothing_from_the_internet(site):
+    """The book is read offline: every script, style and font must be served from the build."""
+    external = sorted({url for info in site.values() for url in info["external"]})
+    where = {url: [d for d, i in site.items() if url in i["external"]] for url in external}
+    assert not external, "pages load resources from the network:\n" + "\n".join(
+        f"{url}  (on {len(pages)} page(s), e.g. {pages[0]})" for url, pages in where.items())
+
+
 def test_no_broken_internal_links(site, base_url, html_dir):
     problems = set()
     for doc, info in site.items():
@@ -277,6 +285,22 @@ def test_images_render(site):
     assert images, "the book shows no image at all"
     broken = [f"{doc}: {img['src']}" for doc, img in images if not img["complete"] or img["width"] <= 0]
     assert not broken, "images that did not render:\n" + "\n".join(broken)
+
+
+def _alt_problem(img) -> str | None:
+    alt = (img["alt"] or "").strip()
+    if not alt:
+        return "no alt text"
+    if re.search(r"\.(png|jpe?g|gif|svg|webp)$", alt, re.I) or "_images/" in alt:
+        return f"alt text is only a file name ({alt[:60]})"
+    return None
+
+
+def test_images_have_alt_text(site):
+    problems = [f"{doc}: {img['src'].rsplit('/', 1)[-1]}: {_alt_problem(img)}"
+                for doc, info in site.items() for img in info["images"] if _alt_problem(img)]
+    assert not problems, "images without a real alt text (for notebook outputs, set the cell " \
+                         "metadata mystnb.image.alt):\n" + "\n".join(problems)
 
 
 def test_every_chapter_page_has_a_quiz(html_dir):
