@@ -142,7 +142,7 @@ def _decode_index(data) -> pd.Index:
 
 def _safe_dtype(name, values):
     """Restore a pandas dtype by name (category, string, datetime tz...) when pandas knows it."""
-    if not isinstance(name, str):
+    if not isinstance(name, str) or name == str(values.dtype):
         return None
     try:
         dtype = pd.api.types.pandas_dtype(name)

@@ -11,6 +11,7 @@ import ast
 import builtins
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 
 from coursekit.grading import codec
 from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout
@@ -29,7 +30,8 @@ class TestOutcome:
     weight: float = 1.0
 
 
-def free_names(code: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def free_names(code: str) -> tuple[str, ...]:
     """Names a test reads but neither defines nor gets from builtins: those come from the student."""
     tree = ast.parse(code)
     loaded, bound = [], set()
@@ -44,7 +46,13 @@ def free_names(code: str) -> list[str]:
             bound.add(node.arg)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
-    return [n for n in dict.fromkeys(loaded) if n not in bound and not hasattr(builtins, n)]
+    return tuple(n for n in dict.fromkeys(loaded) if n not in bound and not hasattr(builtins, n))
+
+
+@lru_cache(maxsize=4096)
+def _compiled(code: str, filename: str):
+    """Tests are the same for every submission: compile each once per grading run."""
+    return compile(code, filename, "exec")
 
 
 class RemoteFunction:
@@ -67,11 +75,11 @@ class RemoteFunction:
         return f"<your function {self._name}>"
 
 
-def fetch(sandbox: Sandbox, names: list[str], deadline: float) -> dict:
+def fetch(sandbox: Sandbox, names: tuple[str, ...], deadline: float) -> dict:
     """The student's values for ``names``; names the student never defined are left out."""
     if not names:
         return {}
-    reply = sandbox.request({"op": "get", "names": names}, deadline)
+    reply = sandbox.request({"op": "get", "names": list(names)}, deadline)
     values = {}
     for name, data in (reply.get("values") or {}).items():
         if name not in names or isinstance(data, dict) and "__missing__" in data:
@@ -109,7 +117,7 @@ def run_test(code: str, name: str, sandbox: Sandbox, deadline: float) -> tuple[b
     """Run one test; (passed, message). Sandbox deaths and timeouts propagate to the caller."""
     filename = f"<test {name}>"
     try:
-        compiled = compile(code, filename, "exec")
+        compiled = _compiled(code, filename)
     except SyntaxError as exc:
         return False, f"the test itself does not compile ({exc.msg}); tell your instructor"
     namespace = {"__builtins__": builtins, "__name__": "__coursekit_test__"}

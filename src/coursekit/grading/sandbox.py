@@ -55,6 +55,12 @@ class Zygote:
         theirs.close()
         self._control = ours
 
+    def warm(self) -> None:
+        """Start the fork server now, so its imports overlap with the grader's own work."""
+        with self._lock:
+            if self._process is None:
+                self._start()
+
     def spawn(self, request: dict, fds: list[int]) -> int:
         with self._lock:
             for attempt in range(2):
