@@ -63,26 +63,56 @@ def exercise_sources(root: Path) -> list[Path]:
     return sorted(p / f"{p.name}.ipynb" for p in folder.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
+def _fingerprint(source: Path) -> str:
+    """What a validation depends on: the source, the files it ships, the career data, coursekit."""
+    import hashlib
+
+    import coursekit
+    from coursekit.careers import default_path
+    sha = hashlib.sha256(coursekit.__version__.encode())
+    for path in sorted(p for p in source.parent.iterdir() if p.is_file()) + [default_path()]:
+        sha.update(path.name.encode() + path.read_bytes())
+    return sha.hexdigest()
+
+
+def _copy_if_changed(source: Path, target: Path) -> None:
+    """Copy only when the bytes differ, so Sphinx sees an unchanged page as unchanged."""
+    if not target.exists() or target.read_bytes() != source.read_bytes():
+        shutil.copy2(source, target)
+
+
 def validate_and_release(root: Path) -> None:
+    """Validate the sources that changed since they last validated, then release every set."""
+    import json
+
     from coursekit.exercise.parse import load_source
     from coursekit.exercise.release import release
     from coursekit.exercise.validate import validate_paths
     sources = exercise_sources(root)
     if not sources:
         return
-    report = validate_paths(sources)
+    stamp_file = root / "_build" / ".coursekit" / "validated.json"
+    stamps = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
+    fingerprints = {str(s.relative_to(root)): _fingerprint(s) for s in sources}
+    stale = [s for s in sources if stamps.get(str(s.relative_to(root))) != fingerprints[str(s.relative_to(root))]]
+    report = validate_paths(stale) if stale else {}
     problems = [p for found in report.values() for p in found]
+    stamps = {key: value for key, value in stamps.items() if key in fingerprints}
+    stamps.update({str(Path(path).resolve().relative_to(root)): fingerprints[str(Path(path).resolve().relative_to(root))]
+                   for path, found in report.items() if not found})
+    stamp_file.parent.mkdir(parents=True, exist_ok=True)
+    stamp_file.write_text(json.dumps(stamps, indent=1))
     if problems:
         raise BuildError("\n".join(problems))
     pages = root / EXERCISE_PAGES
     pages.mkdir(parents=True, exist_ok=True)
     for source in sources:
         paths = release(load_source(source), root / "_build" / "release")
-        shutil.copy2(paths["book"], pages / paths["book"].name)
+        _copy_if_changed(paths["book"], pages / paths["book"].name)
         for data_file in paths["bundle"].iterdir():
             if data_file.suffix not in (".ipynb", ".json"):
-                shutil.copy2(data_file, pages / data_file.name)
-    print(f"validated and released {len(sources)} exercise set(s)")
+                _copy_if_changed(data_file, pages / data_file.name)
+    print(f"validated {len(stale)} changed exercise set(s), released {len(sources)}")
 
 
 def read_as_mystnb(path: Path) -> nbformat.NotebookNode | None:
