@@ -1,12 +1,18 @@
 """Grading speed: coursekit against nbgrader on the same nbgrader-format pandas assignment.
 
     .venv/bin/python benchmarks/grading.py --n 40 200 [--nbgrader-venv benchmarks/_work/venv]
+    .venv/bin/python benchmarks/grading.py --n 1000 --cluster-workers 1 2 4
 
 Makes a four-question pandas assignment in nbgrader format with N ordinary submissions (correct,
 alternative-correct, wrong, crashing, in turn), grades them with ``coursekit grade`` and, when a
 Python with nbgrader is given, with ``nbgrader autograde``; checks that every per-question score
 agrees; prints both wall times, their ratio, coursekit's time per submission, and the time to run
 the solution and tests once in a warm interpreter. Also prints coursekit's peak memory.
+
+With ``--cluster-workers K ...`` it grades the same N submissions on a local Dask cluster instead:
+a ``dask scheduler`` and K ``dask worker`` processes (one thread each) started for the
+measurement, timed from the moment every worker has joined; prints the throughput for each K next
+to a local run and checks that every score equals the local run's.
 Run by hand; not part of the test suite.
 """
 from __future__ import annotations
@@ -17,6 +23,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -82,11 +89,12 @@ def make_course(root: Path, n: int) -> None:
         nbformat.write(submission(i % 4), str(folder / "ps1.ipynb"))
 
 
-def grade_coursekit(root: Path) -> tuple[float, dict]:
-    gradebook = root / "coursekit.sqlite"
+def grade_coursekit(root: Path, scheduler: str | None = None, name: str = "coursekit") -> tuple[float, dict]:
+    gradebook = root / f"{name}.sqlite"
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "coursekit.cli", "grade", str(root / "source" / "ps1" / "ps1.ipynb"),
-                    str(root / "submitted"), "--gradebook", str(gradebook)], check=True,
+                    str(root / "submitted"), "--gradebook", str(gradebook)]
+                   + (["--scheduler", scheduler] if scheduler else []), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     with sqlite3.connect(gradebook) as db:
@@ -131,12 +139,74 @@ def warm_baseline(repeats: int = 200) -> float:
     return (time.perf_counter() - started) / repeats
 
 
+class LocalDaskCluster:
+    """A scheduler and K single-threaded worker processes on this machine, as `dask` starts them."""
+
+    def __init__(self, folder: Path, workers: int):
+        folder.mkdir(parents=True, exist_ok=True)
+        scheduler_file = folder / "scheduler.json"
+        self.processes = [self._start(folder, "scheduler", ["scheduler", "--scheduler-file", str(scheduler_file),
+                                                            "--port", "0", "--no-dashboard"])]
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the Dask scheduler did not start")
+            time.sleep(0.1)
+        time.sleep(0.2)
+        self.address = json.loads(scheduler_file.read_text())["address"]
+        self.processes += [self._start(folder, f"worker{i}", ["worker", self.address, "--nworkers", "1",
+                                                              "--nthreads", "1", "--no-dashboard",
+                                                              "--local-directory", str(folder / f"w{i}")])
+                           for i in range(workers)]
+        from distributed import Client
+        with Client(self.address, timeout=30) as client:
+            client.wait_for_workers(workers, timeout=120)
+
+    @staticmethod
+    def _start(folder: Path, name: str, args: list[str]) -> subprocess.Popen:
+        with open(folder / f"{name}.log", "w") as log:
+            return subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=log, stderr=log,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def close(self) -> None:
+        for process in reversed(self.processes):
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def cluster_mode(ns: list[int], worker_counts: list[int]) -> None:
+    for n in ns:
+        root = Path(tempfile.mkdtemp(prefix=f"gradebench-cluster-{n}-"))
+        make_course(root, n)
+        local_seconds, local_scores = grade_coursekit(root, name="local")
+        print(f"N={n}: local (one machine, {os.cpu_count()} cores): {local_seconds:.1f} s, "
+              f"{n / local_seconds:.1f} submissions/s", flush=True)
+        for workers in worker_counts:
+            cluster = LocalDaskCluster(root / f"cluster-{workers}", workers)
+            try:
+                seconds, scores = grade_coursekit(root, cluster.address, name=f"cluster-{workers}")
+            finally:
+                cluster.close()
+            print(f"N={n}: Dask cluster, {workers} worker(s): {seconds:.1f} s, {n / seconds:.1f} submissions/s; "
+                  f"scores identical to the local run: {scores == local_scores}", flush=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[40, 200])
     parser.add_argument("--nbgrader-venv", type=Path, default=None,
                         help="a virtual environment with nbgrader installed (pip install nbgrader)")
+    parser.add_argument("--cluster-workers", type=int, nargs="+", default=None, metavar="K",
+                        help="grade on a local Dask cluster with K worker processes, for each K given")
     args = parser.parse_args()
+    if args.cluster_workers:
+        cluster_mode(args.n, args.cluster_workers)
+        return
     print(f"warm interpreter: solution + tests once = {warm_baseline() * 1000:.2f} ms")
     for n in args.n:
         root = Path(tempfile.mkdtemp(prefix=f"gradebench-{n}-"))
