@@ -334,26 +334,28 @@ def test_search_finds_chief_ai_officer(page, base_url):
 
 
 def _exercise_page(html_dir: Path) -> str:
-    """The first generated exercise page of the toc, else any toc page with a hide-input cell."""
+    """The first generated exercise page of the toc, else any toc page with a folded solution cell."""
     docs = toc_pages()
     ordered = [d for d in docs if d.startswith("chapters/exercises/")] + docs
     for doc in ordered:
         path = html_dir / f"{doc}.html"
-        if path.is_file() and "tag_hide-input" in path.read_text(encoding="utf-8"):
+        if path.is_file() and "tag_hide-cell" in path.read_text(encoding="utf-8"):
             return doc
-    pytest.fail("no page of the book has a hidden (hide-input) solution cell")
+    pytest.fail("no page of the book has a folded (hide-cell) solution cell")
 
 
 def test_exercise_solution_hidden_until_clicked(page, base_url, html_dir):
     doc = _exercise_page(html_dir)
     page.goto(urljoin(base_url, doc + ".html"))
-    cell = page.locator(".cell.tag_hide-input").first
+    cell = page.locator(".cell.tag_hide-cell").first
     source = cell.locator(".cell_input").first
+    answer = cell.locator(".cell_output")
     toggle = cell.locator("details > summary").first
     cell.scroll_into_view_if_needed()
     assert toggle.is_visible(), f"{doc}: no visible toggle for the hidden solution"
-    assert "Show code cell source" in toggle.inner_text()
+    assert "Show code cell content" in toggle.inner_text()
     assert not source.is_visible(), f"{doc}: the solution is visible before it is asked for"
+    assert answer.count() == 0 or not answer.first.is_visible(), f"{doc}: the solution's output gives it away"
     toggle.click()
     source.wait_for(state="visible")
     assert source.inner_text().strip(), f"{doc}: the revealed solution is empty"

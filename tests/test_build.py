@@ -86,4 +86,4 @@ def test_unsound_exercise_stops_the_build(tmp_path, basic_source):
     build_book(root, jobs=1)
     page = (root / "_build" / "html" / "chapters" / "exercises" / "basic.html").read_text()
     assert "add the numbers 1 to 10" not in page  # hidden tests never reach the book
-    assert "hide-input" in page and re.search(r"<span[^>]*>range</span>", page)  # solution folded, present
+    assert "tag_hide-cell" in page and re.search(r"<span[^>]*>range</span>", page)  # solution folded, present

@@ -35,7 +35,7 @@ def test_student_notebook_has_no_solutions_or_hidden_tests(basic):
 def test_book_page_folds_solutions_and_drops_hidden(basic):
     page = book_page(basic)
     solution = next(c for c in page.cells if "sum(range(1, 11))" in c.source)
-    assert solution.metadata["tags"] == ["hide-input"]
+    assert solution.metadata["tags"] == ["hide-cell"]  # its output would give the answer away
     assert "add the numbers 1 to 10" not in nbformat.writes(page)
 
 

@@ -2,7 +2,8 @@
 
 - the student notebook: solutions replaced by stubs, hidden tests gone, a ``coursekit.check``
   cell per question, plus ``<set>.checks.json`` holding the visible tests;
-- the book page: reference solutions folded (``hide-input``), visible tests shown, hidden gone;
+- the book page: reference solutions and their output folded (``hide-cell``), visible tests shown,
+  hidden tests gone;
 - the autograder bundle: the source itself, the files it ships and a manifest of points and tests.
 """
 from __future__ import annotations
@@ -97,7 +98,7 @@ def book_page(assignment: Assignment) -> nbformat.NotebookNode:
         if cell.role == PROMPT:
             cells.append(_cell("markdown", _question_heading(assignment, cell.question, cell.student_source), cell.key))
         elif cell.role == SOLUTION:
-            cells.append(_cell("code", strip_markers(cell.source), cell.key, {"tags": ["hide-input"]}))
+            cells.append(_cell("code", strip_markers(cell.source), cell.key, {"tags": ["hide-cell"]}))
         elif cell.role == TEST:
             question = assignment.question(cell.question)
             visible = next((t for t in question.visible_tests if t.cell_key == cell.key), None)
