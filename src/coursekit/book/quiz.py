@@ -58,9 +58,9 @@ from pathlib import Path
 import yaml
 
 from coursekit import careers
+from coursekit.book import add_coursekit_static
 
 QUIZ_SUFFIX = ".quiz.yml"
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _PLACEHOLDER_RE = re.compile(r"\{(answer|salary|title|market)(?::([A-Za-z0-9_-]+))?\}")
 
@@ -487,49 +487,11 @@ def _sphinx_directive():
     return QuizDirective
 
 
-def _add_static_path(app):
-    static = str(STATIC_DIR)
-    if static not in app.config.html_static_path:
-        app.config.html_static_path.append(static)
-
-
-def _default_colour_mode(app, config):
-    """Give the theme an explicit colour mode.
-
-    Without one, pydata-sphinx-theme 0.17 logs "Got invalid theme mode" as a console error on a
-    reader's first visit, which the browser tests (rightly) count as a page error.
-    """
-    config.html_context.setdefault("default_mode", "auto")
-
-
-def _drop_duplicate_scripts(app, pagename, templatename, context, doctree):
-    """Remove repeated <script> entries from a page.
-
-    sphinx-thebe 0.3 registers its inline configuration script after the builder exists, and
-    Sphinx 7 then emits it twice, so every page raised "Identifier 'THEBE_JS_URL' has already
-    been declared". Identical entries (same file or body, same attributes) are kept once.
-    """
-    files = context.get("script_files")
-    if not isinstance(files, list):
-        return
-    seen, kept = set(), []
-    for js in files:
-        attributes = getattr(js, "attributes", {}) or {}
-        key = (str(getattr(js, "filename", js) or ""), tuple(sorted((k, str(v)) for k, v in attributes.items())))
-        if key not in seen:
-            seen.add(key)
-            kept.append(js)
-    context["script_files"] = kept
-
-
 def setup(app):
     app.add_directive("quiz", _sphinx_directive())
-    app.connect("builder-inited", _add_static_path)
-    app.connect("config-inited", _default_colour_mode)
-    app.connect("html-page-context", _drop_duplicate_scripts)
+    app.connect("builder-inited", add_coursekit_static)
     app.add_css_file("quiz.css")
     app.add_js_file("quiz.js", loading_method="defer")
-    app.add_js_file("book-fixes.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
