@@ -146,7 +146,8 @@ class LocalDaskCluster:
         folder.mkdir(parents=True, exist_ok=True)
         scheduler_file = folder / "scheduler.json"
         self.processes = [self._start(folder, "scheduler", ["scheduler", "--scheduler-file", str(scheduler_file),
-                                                            "--port", "0", "--no-dashboard"])]
+                                                            "--host", "127.0.0.1", "--port", "0",
+                                                            "--no-dashboard"])]
         deadline = time.monotonic() + 60
         while not scheduler_file.exists():
             if time.monotonic() > deadline:
@@ -156,6 +157,7 @@ class LocalDaskCluster:
         self.address = json.loads(scheduler_file.read_text())["address"]
         self.processes += [self._start(folder, f"worker{i}", ["worker", self.address, "--nworkers", "1",
                                                               "--nthreads", "1", "--no-dashboard",
+                                                              "--host", "127.0.0.1",
                                                               "--local-directory", str(folder / f"w{i}")])
                            for i in range(workers)]
         from distributed import Client
@@ -178,13 +180,20 @@ class LocalDaskCluster:
                 process.wait()
 
 
+def _mean_ms(gradebook: Path) -> float:
+    """Mean time spent grading one submission (start of its sandbox to verdict), from the gradebook."""
+    with sqlite3.connect(gradebook) as db:
+        return db.execute("SELECT avg(seconds) FROM submissions").fetchone()[0] * 1000
+
+
 def cluster_mode(ns: list[int], worker_counts: list[int]) -> None:
     for n in ns:
         root = Path(tempfile.mkdtemp(prefix=f"gradebench-cluster-{n}-"))
         make_course(root, n)
         local_seconds, local_scores = grade_coursekit(root, name="local")
         print(f"N={n}: local (one machine, {os.cpu_count()} cores): {local_seconds:.1f} s, "
-              f"{n / local_seconds:.1f} submissions/s", flush=True)
+              f"{n / local_seconds:.1f} submissions/s; {_mean_ms(root / 'local.sqlite'):.0f} ms per submission "
+              f"in grade_submission", flush=True)
         for workers in worker_counts:
             cluster = LocalDaskCluster(root / f"cluster-{workers}", workers)
             try:
@@ -192,6 +201,7 @@ def cluster_mode(ns: list[int], worker_counts: list[int]) -> None:
             finally:
                 cluster.close()
             print(f"N={n}: Dask cluster, {workers} worker(s): {seconds:.1f} s, {n / seconds:.1f} submissions/s; "
+                  f"{_mean_ms(root / f'cluster-{workers}.sqlite'):.0f} ms per submission in grade_submission; "
                   f"scores identical to the local run: {scores == local_scores}", flush=True)
         shutil.rmtree(root, ignore_errors=True)
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from coursekit.careers import CareerDataError
 from coursekit.exercise.parse import SourceError
-from coursekit.gradebook.store import GradebookError
+from coursekit.gradebook.store import GradebookError, describe, is_database_url
+from coursekit.grading.cluster import ClusterError
 from coursekit.grading.confine import Limits
 
 
@@ -107,19 +108,24 @@ def cmd_grade(args) -> int:
     if not found:
         raise UsageError(f"no notebooks found in {', '.join(args.submissions)}")
     gradebook = open_gradebook(args.gradebook)
-    summary = grade_all(assignment, found, gradebook, _limits(args), force=args.force, workers=args.workers,
-                        show_hidden=args.show_hidden, progress=Progress(),
-                        max_notebook_mb=args.max_notebook_mb)
+    try:
+        summary = grade_all(assignment, found, gradebook, _limits(args), force=args.force, workers=args.workers,
+                            show_hidden=args.show_hidden, progress=Progress(),
+                            max_notebook_mb=args.max_notebook_mb, scheduler=args.scheduler)
+    finally:
+        gradebook.close()
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(summary.statuses.items())) or "none"
     print(f"{summary.graded} graded ({statuses}), {summary.skipped} skipped as already graded; "
-          f"gradebook {args.gradebook}")
+          f"gradebook {describe(args.gradebook)}")
+    if summary.containment_line():
+        print(summary.containment_line())
     return 0
 
 
 def cmd_export(args) -> int:
     from coursekit.gradebook.export import export_csv, export_lms
     from coursekit.gradebook.store import open_gradebook
-    if not Path(args.gradebook).exists():
+    if not is_database_url(args.gradebook) and not Path(args.gradebook).exists():
         raise UsageError(f"{args.gradebook}: no such gradebook")
     gradebook = open_gradebook(args.gradebook)
     write = export_lms if args.format == "lms" else export_csv
@@ -131,7 +137,7 @@ def cmd_export(args) -> int:
 def cmd_report(args) -> int:
     from coursekit.gradebook.report import student_pages, summary_page
     from coursekit.gradebook.store import open_gradebook
-    if not Path(args.gradebook).exists():
+    if not is_database_url(args.gradebook) and not Path(args.gradebook).exists():
         raise UsageError(f"{args.gradebook}: no such gradebook")
     gradebook = open_gradebook(args.gradebook)
     out = Path(args.out)
@@ -164,21 +170,25 @@ def parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("grade", help="grade submissions into a gradebook")
     p.add_argument("source", metavar="SOURCE", help="the exercise source notebook or its autograder bundle")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="notebook files or folders")
-    p.add_argument("--gradebook", required=True, metavar="PATH")
+    p.add_argument("--gradebook", required=True, metavar="PATH|URL",
+                   help="a SQLite file, or a postgresql://user@host/db URL")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on a Dask cluster: the scheduler's tcp://host:port (or its scheduler file)")
     p.add_argument("--force", action="store_true", help="grade again submissions already in the gradebook")
-    p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="submissions graded at once on this machine (default: cores; ignored with --scheduler)")
     p.add_argument("--show-hidden", action="store_true", help="show hidden tests' messages in feedback")
     p.add_argument("--max-notebook-mb", type=float, default=32.0, help="largest notebook accepted")
     _add_limit_options(p)
     p.set_defaults(run=cmd_grade)
     p = verbs.add_parser("export", help="export grades as CSV")
-    p.add_argument("--gradebook", required=True, metavar="PATH")
+    p.add_argument("--gradebook", required=True, metavar="PATH|URL")
     p.add_argument("--format", choices=["csv", "lms"], default="csv")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--assignment", default=None)
     p.set_defaults(run=cmd_export)
     p = verbs.add_parser("report", help="feedback pages and a class summary")
-    p.add_argument("--gradebook", required=True, metavar="PATH")
+    p.add_argument("--gradebook", required=True, metavar="PATH|URL")
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(run=cmd_report)
     p = verbs.add_parser("build", help="validate exercises, execute notebooks, build the book")
@@ -192,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (UsageError, SourceError, GradebookError, CareerDataError) as exc:
+    except (UsageError, SourceError, GradebookError, CareerDataError, ClusterError) as exc:
         print(f"coursekit {args.verb}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

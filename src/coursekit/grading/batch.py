@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from coursekit.exercise.parse import Assignment
 from coursekit.gradebook.store import Gradebook
@@ -24,6 +25,19 @@ class BatchSummary:
     graded: int = 0
     skipped: int = 0
     statuses: dict = field(default_factory=dict)
+    containment: dict = field(default_factory=dict)
+
+    def containment_line(self) -> str:
+        """What the sandbox enforced on this machine, in one line for the instructor."""
+        if not self.containment:
+            return ""
+        names = {"network_namespace": "no network", "read_only_filesystem": "read-only filesystem",
+                 "private_workdir": "private work folder", "pid_namespace": "own process tree",
+                 "separate_user": "separate user"}
+        held = [label for key, label in names.items() if self.containment.get(key)]
+        missing = [label for key, label in names.items() if not self.containment.get(key)]
+        return ("sandbox: " + ", ".join(held or ["limits only"])
+                + (f"; not available here: {', '.join(missing)}" if missing else ""))
 
 
 def preload_modules(assignment: Assignment) -> list[str]:
@@ -45,6 +59,12 @@ def preload_modules(assignment: Assignment) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def class_folder(found: list[submissions.Submission]) -> Path:
+    """The folder holding every submission: hidden from each student so no one reads a classmate's."""
+    parents = [str(s.path.resolve().parent) for s in found] or [os.getcwd()]
+    return Path(os.path.commonpath(parents))
+
+
 def grade_all(assignment: Assignment, found: list[submissions.Submission], gradebook: Gradebook,
               limits: Limits, force: bool = False, workers: int | None = None, show_hidden: bool = False,
               progress=None, max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB,
@@ -62,13 +82,13 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
                 summary.skipped += 1
                 continue
         todo.append(submission)
-    # the gradebook's folder is hidden from student code; a database gradebook has none
-    protect = [gradebook.path.resolve().parent] if getattr(gradebook, "path", None) else []
+    # the gradebook's folder (a database gradebook has none) and the class's folder are hidden
+    protect = ([gradebook.path.resolve().parent] if getattr(gradebook, "path", None) else []) + [class_folder(found)]
     if scheduler:
         from coursekit.grading.cluster import grade_on_cluster
         remote = grade_on_cluster(assignment, todo, gradebook, limits, scheduler, show_hidden, progress,
                                   max_notebook_mb, protect, skipped=summary.skipped)
-        summary.graded, summary.statuses = remote.graded, remote.statuses
+        summary.graded, summary.statuses, summary.containment = remote.graded, remote.statuses, remote.containment
         return summary
     if progress:
         progress.start(len(todo), summary.skipped)
@@ -92,6 +112,7 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
                     gradebook.record(result)
                     summary.graded += 1
                     summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
+                    summary.containment = summary.containment or result.containment
                     if progress:
                         progress.advance(result)
     finally:

@@ -104,8 +104,14 @@ _register_cleanup()
 
 
 def _worker_folder() -> Path:
+    """Scratch space inside the Dask worker's own directory, which Dask removes even after a crash."""
     if not _scratch:
-        _scratch.append(tempfile.mkdtemp(prefix=f"coursekit-worker-{os.getpid()}-"))
+        try:
+            from distributed import get_worker
+            base = get_worker().local_directory
+        except (ImportError, ValueError):  # not on a Dask worker (a direct call, in tests)
+            base = None
+        _scratch.append(tempfile.mkdtemp(prefix="coursekit-", dir=base))
     return Path(_scratch[0])
 
 
@@ -147,12 +153,21 @@ def grade_remote(bundle: AssignmentBundle, job: Job) -> SubmissionResult:
 
 
 def worker_version() -> str:
-    """Runs on each worker before grading: proves coursekit imports there, and which version."""
+    """Runs on each worker before grading: proves coursekit imports there, and which version.
+
+    The version number is followed by a fingerprint of the grading code itself, so two checkouts
+    of the same version that grade differently are told apart too.
+    """
     from importlib.metadata import PackageNotFoundError, version
     try:
-        return version("coursekit")
+        number = version("coursekit")
     except PackageNotFoundError:  # pragma: no cover - a source checkout on PYTHONPATH
-        return "unknown"
+        number = "unknown"
+    package = Path(__file__).resolve().parent.parent
+    sha = hashlib.sha256()
+    for path in sorted([*(package / "grading").glob("*.py"), *(package / "exercise").glob("*.py")]):
+        sha.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return f"{number} (grading code {sha.hexdigest()[:10]})"
 
 
 # --- on the grader ---------------------------------------------------------------------------------
@@ -247,6 +262,7 @@ def grade_on_cluster(assignment: Assignment, todo: list, gradebook, limits: Limi
         gradebook.record(result)
         summary.graded += 1
         summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
+        summary.containment = summary.containment or getattr(result, "containment", {})
         if progress:
             progress.advance(result)
 
