@@ -22,7 +22,7 @@ import pytest
 
 from coursekit.gradebook.store import GradebookError, PostgresGradebook, open_gradebook
 
-from test_grading_e2e import GOOD, _class, answered, coursekit, write
+from test_grading_e2e import GOOD, _class, answered, coursekit, small_class, write
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
 
@@ -122,12 +122,7 @@ def _contents(location) -> tuple[list[dict], list[dict]]:
 
 
 def test_same_rows_as_sqlite(basic, basic_source, pg_url, tmp_path):
-    subs = tmp_path / "subs"
-    write(answered(basic, GOOD), subs / "ana.ipynb")
-    write(answered(basic, {**GOOD, "q1": "total = 50"}), subs / "ben.ipynb")
-    write(answered(basic, {**GOOD, "q2": "def double(x):\n    return 1 / 0"}), subs / "cleo.ipynb")
-    write(answered(basic, {}), subs / "dan.ipynb")
-    (subs / "eli.ipynb").write_text("{not json")
+    subs = small_class(basic, tmp_path / "subs")
     sqlite = tmp_path / "grades.sqlite"
     coursekit("grade", basic_source, subs, "--gradebook", sqlite)
     graded = coursekit("grade", basic_source, subs, "--gradebook", pg_url)

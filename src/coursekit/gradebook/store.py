@@ -45,7 +45,33 @@ class GradebookError(RuntimeError):
     """The gradebook cannot be opened or written; the message names the file."""
 
 
-class Gradebook:
+class _Reads:
+    """Reading a gradebook, the same in every database; only the query placeholder differs."""
+
+    PARAM = "?"  # subclasses give their database's placeholder and a ``_query(query, args)``
+
+    def recorded_digest(self, student: str, assignment: str) -> str | None:
+        row = self._query(f"SELECT digest FROM submissions WHERE student={self.PARAM} AND assignment={self.PARAM}",
+                          (student, assignment)).fetchone()
+        return row[0] if row else None
+
+    def submissions(self, assignment: str | None = None) -> list[dict]:
+        query = "SELECT * FROM submissions" + (f" WHERE assignment={self.PARAM}" if assignment else "") + \
+                " ORDER BY assignment, student"
+        return self._rows(query, (assignment,) if assignment else ())
+
+    def results(self, assignment: str | None = None) -> list[dict]:
+        query = "SELECT * FROM results" + (f" WHERE assignment={self.PARAM}" if assignment else "") + \
+                " ORDER BY assignment, student, position"
+        return self._rows(query, (assignment,) if assignment else ())
+
+    def _rows(self, query: str, args: tuple) -> list[dict]:
+        cursor = self._query(query, args)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+class Gradebook(_Reads):
     def __init__(self, path: str | Path, timeout: float = 60.0):
         self.path = Path(path)
         try:
@@ -72,10 +98,8 @@ class Gradebook:
             raise
         self._db.execute("COMMIT")
 
-    def recorded_digest(self, student: str, assignment: str) -> str | None:
-        row = self._db.execute("SELECT digest FROM submissions WHERE student=? AND assignment=?",
-                               (student, assignment)).fetchone()
-        return row[0] if row else None
+    def _query(self, query: str, args: tuple = ()):
+        return self._db.execute(query, args)
 
     def record(self, result) -> None:
         """Replace everything recorded for this student and assignment by ``result``, atomically."""
@@ -90,21 +114,6 @@ class Gradebook:
             db.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?)",
                            [(*key, q.question, i, q.points, q.max_points, q.status, q.feedback)
                             for i, q in enumerate(result.questions)])
-
-    def submissions(self, assignment: str | None = None) -> list[dict]:
-        query = "SELECT * FROM submissions" + (" WHERE assignment=?" if assignment else "") + \
-                " ORDER BY assignment, student"
-        return self._rows(query, (assignment,) if assignment else ())
-
-    def results(self, assignment: str | None = None) -> list[dict]:
-        query = "SELECT * FROM results" + (" WHERE assignment=?" if assignment else "") + \
-                " ORDER BY assignment, student, position"
-        return self._rows(query, (assignment,) if assignment else ())
-
-    def _rows(self, query: str, args: tuple) -> list[dict]:
-        cursor = self._db.execute(query, args)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def check(self) -> str:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -135,7 +144,7 @@ def describe(location) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgresGradebook:
+class PostgresGradebook(_Reads):
     """The gradebook in a PostgreSQL database: the same tables, methods and guarantees as :class:`Gradebook`.
 
     Each submission is written in one transaction. Its ``submissions`` row is written first with
@@ -144,6 +153,7 @@ class PostgresGradebook:
     """
 
     path = None  # no folder to hide from student code
+    PARAM = "%s"
 
     def __init__(self, url: str, timeout: float = 60.0):
         try:
@@ -167,11 +177,6 @@ class PostgresGradebook:
     def _transaction(self):
         with self._db.transaction():
             yield self._db
-
-    def recorded_digest(self, student: str, assignment: str) -> str | None:
-        row = self._query("SELECT digest FROM submissions WHERE student=%s AND assignment=%s",
-                          (student, assignment)).fetchone()
-        return row[0] if row else None
 
     def record(self, result) -> None:
         """Replace everything recorded for this student and assignment by ``result``, atomically."""
@@ -202,26 +207,11 @@ class PostgresGradebook:
             except self._psycopg.OperationalError as exc:
                 raise GradebookError(f"{self.location}: lost the database ({_first_line(exc)})") from None
 
-    def submissions(self, assignment: str | None = None) -> list[dict]:
-        query = "SELECT * FROM submissions" + (" WHERE assignment=%s" if assignment else "") + \
-                " ORDER BY assignment, student"
-        return self._rows(query, (assignment,) if assignment else ())
-
-    def results(self, assignment: str | None = None) -> list[dict]:
-        query = "SELECT * FROM results" + (" WHERE assignment=%s" if assignment else "") + \
-                " ORDER BY assignment, student, position"
-        return self._rows(query, (assignment,) if assignment else ())
-
     def _query(self, query: str, args: tuple = ()):
         try:
             return self._db.execute(query, args)
         except self._psycopg.OperationalError as exc:
             raise GradebookError(f"{self.location}: lost the database ({_first_line(exc)})") from None
-
-    def _rows(self, query: str, args: tuple) -> list[dict]:
-        cursor = self._query(query, args)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def check(self) -> str:
         """"ok", or what is inconsistent: question rows without their submission row."""

@@ -123,10 +123,9 @@ class _Run:
         try:
             self.sandbox.start()
             self.containment = self.containment or self.sandbox.containment
-            for step in self.done:
-                reply = self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
-                                             min(time.monotonic() + self.limits.question_seconds, self.deadline))
-                del reply
+            for step in self.done:  # their errors, if any, were recorded the first time
+                self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
+                                     min(time.monotonic() + self.limits.question_seconds, self.deadline))
         except (SandboxDied, SandboxTimeout):
             return False
         return True
