@@ -27,6 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "_build" / "test-artifacts"
@@ -317,9 +318,15 @@ def test_every_chapter_page_has_a_quiz(html_dir):
 # ----------------------------------------------------------------------------------------------
 
 def test_search_finds_chief_ai_officer(page, base_url):
-    page.goto(urljoin(base_url, "index.html"))
-    page.locator("button.search-button-field:visible, button.search-button:visible").first.click()
+    page.goto(urljoin(base_url, "index.html"), wait_until="networkidle")
     box = page.locator("input[name=q]:visible").first
+    for _attempt in range(5):  # on a busy machine the theme's script may not listen yet
+        page.locator("button.search-button-field:visible, button.search-button:visible").first.click()
+        try:
+            box.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     box.fill("Chief AI Officer")
     box.press("Enter")
     page.wait_for_url("**/search.html?*")
