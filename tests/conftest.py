@@ -26,6 +26,7 @@ def basic(basic_source):
 @pytest.fixture(scope="session")
 def zygote():
     server = Zygote(("numpy", "pandas"))
+    server.warm()
     yield server
     server.close()
 

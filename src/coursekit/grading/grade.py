@@ -100,7 +100,7 @@ class _Run:
         self.budget = {q.id: limits.question_seconds for q in assignment.questions}
         self.problems: dict[str, list[str]] = {q.id: [] for q in assignment.questions}
         self.status: dict[str, str] = {}
-        self.deadline = time.monotonic() + limits.submission_seconds
+        self.deadline = float("inf")  # the submission's clock starts when its process is ready
         self.restarts = 0
         self.output = ""
         self.containment: dict = {}
@@ -122,6 +122,8 @@ class _Run:
         self.sandbox = Sandbox(self.zygote, self.limits, self.assignment.shipped_files(), protect=self.protect)
         try:
             self.sandbox.start()
+            if self.deadline == float("inf"):
+                self.deadline = time.monotonic() + self.limits.submission_seconds
             self.containment = self.containment or self.sandbox.containment
             for step in self.done:  # their errors, if any, were recorded the first time
                 self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
