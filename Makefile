@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+# Students: everything the book needs plus JupyterLab, to run the notebooks (`.venv/bin/jupyter lab`).
 install: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
 
 book: $(STAMP)
 	$(BIN)/coursekit build .

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import pandas as pd
 import yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEVEL_ORDER = ("entry", "mid", "advanced")
 
@@ -137,6 +139,7 @@ def roles(level: str | None = None, domain: str | None = None, data: CareerData 
 
     Sorted by level, then by the top of the salary range, so tables read as a ladder.
     """
+    import pandas as pd  # imported here so that reading the data file stays light
     data = data or load()
     _check_filter(data, level, domain)
     levels = {lv["id"]: lv for lv in data.levels}
@@ -179,6 +182,7 @@ def _check_filter(data: CareerData, level: str | None, domain: str | None) -> No
 
 def salary_ranges(data: CareerData | None = None) -> pd.DataFrame:
     """One row per salary range (a role may have several, e.g. academic and industry)."""
+    import pandas as pd  # imported here so that reading the data file stays light
     data = data or load()
     rows = []
     for role in data.roles:
@@ -238,6 +242,7 @@ def skill_gap(skills: Iterable[str], data: CareerData | None = None) -> pd.DataF
     Skills are compared case-insensitively; coverage is the share of a role's skills held.
     Ties are broken by level (closer to entry first), then title.
     """
+    import pandas as pd  # imported here so that reading the data file stays light
     data = data or load()
     if isinstance(skills, str):
         skills = [skills]

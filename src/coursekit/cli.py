@@ -96,24 +96,33 @@ def _grading_source(path: str) -> Path:
 def cmd_grade(args) -> int:
     from coursekit.exercise.parse import load_source
     from coursekit.gradebook.store import open_gradebook
-    from coursekit.grading.batch import grade_all
+    from coursekit.grading.sandbox import Zygote, preload_modules
     from coursekit.grading.submissions import discover
     from coursekit.progress import Progress
     assignment = load_source(_grading_source(args.source))
     for given in args.submissions:
         if not Path(given).exists():
             raise UsageError(f"{given}: no such submission file or folder")
-    found = discover(args.submissions, assignment.name)
-    found = [s for s in found if s.path.resolve() != assignment.path.resolve()]
-    if not found:
-        raise UsageError(f"no notebooks found in {', '.join(args.submissions)}")
-    gradebook = open_gradebook(args.gradebook)
+    # Started before the grader imports NumPy and pandas itself, so both imports run at once.
+    zygote = None if args.scheduler else Zygote(preload_modules(assignment))
+    if zygote:
+        zygote.warm()
     try:
-        summary = grade_all(assignment, found, gradebook, _limits(args), force=args.force, workers=args.workers,
-                            show_hidden=args.show_hidden, progress=Progress(),
-                            max_notebook_mb=args.max_notebook_mb, scheduler=args.scheduler)
+        from coursekit.grading.batch import grade_all
+        found = discover(args.submissions, assignment.name)
+        found = [s for s in found if s.path.resolve() != assignment.path.resolve()]
+        if not found:
+            raise UsageError(f"no notebooks found in {', '.join(args.submissions)}")
+        gradebook = open_gradebook(args.gradebook)
+        try:
+            summary = grade_all(assignment, found, gradebook, _limits(args), force=args.force,
+                                workers=args.workers, show_hidden=args.show_hidden, progress=Progress(),
+                                max_notebook_mb=args.max_notebook_mb, scheduler=args.scheduler, zygote=zygote)
+        finally:
+            gradebook.close()
     finally:
-        gradebook.close()
+        if zygote:
+            zygote.close()
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(summary.statuses.items())) or "none"
     print(f"{summary.graded} graded ({statuses}), {summary.skipped} skipped as already graded; "
           f"gradebook {describe(args.gradebook)}")

@@ -17,7 +17,7 @@ from coursekit.gradebook.store import Gradebook
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
 from coursekit.grading.grade import grade_submission
-from coursekit.grading.sandbox import DEFAULT_PRELOAD, Zygote
+from coursekit.grading.sandbox import Zygote, preload_modules
 
 
 @dataclass
@@ -40,25 +40,6 @@ class BatchSummary:
                 + (f"; not available here: {', '.join(missing)}" if missing else ""))
 
 
-def preload_modules(assignment: Assignment) -> list[str]:
-    """Modules the source imports at top level: imported once in the zygote, not per submission."""
-    import ast
-    names = list(DEFAULT_PRELOAD)
-    for cell in assignment.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.Import):
-                names += [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.append(node.module)
-    return list(dict.fromkeys(names))
-
-
 def class_folder(found: list[submissions.Submission]) -> Path:
     """The folder holding every submission: hidden from each student so no one reads a classmate's."""
     parents = [str(s.path.resolve().parent) for s in found] or [os.getcwd()]
@@ -68,7 +49,8 @@ def class_folder(found: list[submissions.Submission]) -> Path:
 def grade_all(assignment: Assignment, found: list[submissions.Submission], gradebook: Gradebook,
               limits: Limits, force: bool = False, workers: int | None = None, show_hidden: bool = False,
               progress=None, max_notebook_mb: float = submissions.MAX_NOTEBOOK_MB,
-              scheduler: str | None = None) -> BatchSummary:
+              scheduler: str | None = None, zygote: Zygote | None = None) -> BatchSummary:
+    """Grade ``found`` into ``gradebook``; ``zygote`` may be one the caller started early."""
     summary = BatchSummary()
     todo = []
     for submission in found:
@@ -93,7 +75,7 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
     if progress:
         progress.start(len(todo), summary.skipped)
     workers = workers or os.cpu_count() or 1
-    zygote = Zygote(preload_modules(assignment))
+    zygote = zygote or Zygote(preload_modules(assignment))
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             queue, running = iter(todo), set()

@@ -255,7 +255,8 @@ def grade_on_cluster(assignment: Assignment, todo: list, gradebook, limits: Limi
     ``progress`` is started once the cluster answers (``skipped`` is shown there) and finished at
     the end. Returns a :class:`~coursekit.grading.batch.BatchSummary` of what was graded.
     """
-    from coursekit.grading.batch import BatchSummary, preload_modules
+    from coursekit.grading.batch import BatchSummary
+    from coursekit.grading.sandbox import preload_modules
     summary = BatchSummary()
 
     def record(result: SubmissionResult) -> None:

@@ -6,7 +6,7 @@ import socket
 import struct
 import time
 
-from coursekit.grading import codec
+from coursekit.grading import wire
 
 _HEADER = struct.Struct("!Q")
 
@@ -20,7 +20,7 @@ class ChannelTimeout(TimeoutError):
 
 
 def send(sock: socket.socket, message) -> None:
-    payload = codec.dumps(message)
+    payload = wire.dumps(message)
     sock.sendall(_HEADER.pack(len(payload)) + payload)
 
 
@@ -40,8 +40,8 @@ def _read_exact(sock: socket.socket, size: int, deadline: float | None) -> bytes
 
 
 def receive(sock: socket.socket, deadline: float | None = None):
-    """Next message; raises ChannelClosed, ChannelTimeout or codec.CodecError."""
+    """Next message; raises ChannelClosed, ChannelTimeout or wire.CodecError."""
     (size,) = _HEADER.unpack(_read_exact(sock, _HEADER.size, deadline))
-    if size > codec.MAX_MESSAGE_BYTES:
-        raise codec.CodecError(f"message of {size} bytes is over the limit")
-    return codec.loads(_read_exact(sock, size, deadline))
+    if size > wire.MAX_MESSAGE_BYTES:
+        raise wire.CodecError(f"message of {size} bytes is over the limit")
+    return wire.loads(_read_exact(sock, size, deadline))

@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from coursekit.grading import codec, protocol
+from coursekit.grading import protocol, wire
 from coursekit.grading.confine import Limits
 
 DEFAULT_PRELOAD = ("numpy", "pandas", "IPython.core.inputtransformer2")
@@ -161,7 +161,7 @@ class Sandbox:
             raise SandboxTimeout() from None
         except (protocol.ChannelClosed, OSError):
             raise SandboxDied(self._death_reason()) from None
-        except codec.CodecError as exc:
+        except wire.CodecError as exc:
             raise SandboxDied(f"the notebook's process sent garbage ({exc})") from None
         if not isinstance(message, dict):
             raise SandboxDied("the notebook's process sent garbage")
@@ -228,3 +228,22 @@ class Sandbox:
 
     def __exit__(self, *exc):
         self.kill()
+
+
+def preload_modules(assignment) -> list[str]:
+    """Modules the source imports at top level: imported once in the zygote, not per submission."""
+    import ast
+    names = list(DEFAULT_PRELOAD)
+    for cell in assignment.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    return list(dict.fromkeys(names))
