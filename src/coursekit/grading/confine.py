@@ -194,8 +194,10 @@ def seal_filesystem(workdir: str, limits: Limits, report: Containment, new_proc:
     except OSError as exc:
         report.notes.append(f"mounts stay shared ({exc.strerror})")
         return
+    covered = ()
     try:
         _minimal_dev()
+        covered = ("/dev/",)  # the host's /dev/shm, /dev/pts... are out of reach under the new /dev
     except OSError as exc:
         report.notes.append(f"/dev not replaced ({exc.strerror})")
     expose_interpreter(report)
@@ -207,13 +209,15 @@ def seal_filesystem(workdir: str, limits: Limits, report: Containment, new_proc:
                 report.notes.append(f"{folder} not hidden ({exc.strerror})")
     failed = []
     for target, flags in _mount_points():
+        if target.startswith(covered) and not target.startswith(tuple(f"/dev/{d}" for d in _DEVICES)):
+            continue
         try:
             _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
         except OSError:
             failed.append(target)
     report.read_only_filesystem = not any(t == "/" for t in failed)
     if failed:
-        report.notes.append(f"{len(failed)} mount(s) could not be made read-only")
+        report.notes.append(f"not read-only: {', '.join(failed[:4])}" + (" ..." if len(failed) > 4 else ""))
     try:
         _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.workdir_mb}m,mode=0777")
         report.private_workdir = True
