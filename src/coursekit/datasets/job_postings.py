@@ -117,23 +117,27 @@ def _draw_salary(rng: np.random.Generator, ranges: list[tuple[float, float, bool
     return float(s_min), float(s_max)
 
 
-def _format_salary(rng: np.random.Generator, fmt: str, s_min: float, s_max: float) -> tuple[str, float, float]:
+# How postings write one figure, and how they write a range.
+_POINT_TEXT = {
+    "k": lambda p: f"${p / 1000:.0f}k",
+    "K_upper": lambda p: f"{p / 1000:.0f}K",
+    "usd_suffix": lambda p: f"{p:,.0f} USD",
+    "usd_prefix": lambda p: f"USD {p:.0f}",
+    "per_year": lambda p: f"${p:,.0f}/yr",
+}
+_RANGE_TEXT = {
+    "plain_range": lambda lo, hi: f"{lo:.0f}-{hi:.0f}",
+    "dollar_range": lambda lo, hi: f"${lo:,.0f} - ${hi:,.0f}",
+}
+
+
+def _format_salary(fmt: str, s_min: float, s_max: float) -> tuple[str, float, float]:
     """Write a salary as text; returns the text and the (min, max) it really encodes."""
     point = round((s_min + s_max) / 2, -3)
-    if fmt == "k":
-        return f"${point / 1000:.0f}k", point, point
-    if fmt == "K_upper":
-        return f"{point / 1000:.0f}K", point, point
-    if fmt == "usd_suffix":
-        return f"{point:,.0f} USD", point, point
-    if fmt == "usd_prefix":
-        return f"USD {point:.0f}", point, point
-    if fmt == "per_year":
-        return f"${point:,.0f}/yr", point, point
-    if fmt == "plain_range":
-        return f"{s_min:.0f}-{s_max:.0f}", s_min, s_max
-    if fmt == "dollar_range":
-        return f"${s_min:,.0f} - ${s_max:,.0f}", s_min, s_max
+    if fmt in _POINT_TEXT:
+        return _POINT_TEXT[fmt](point), point, point
+    if fmt in _RANGE_TEXT:
+        return _RANGE_TEXT[fmt](s_min, s_max), s_min, s_max
     if fmt == "hourly":
         rate = round(point / HOURS_PER_YEAR * 2) / 2  # to the half dollar, as employers write it
         annual = rate * HOURS_PER_YEAR
@@ -189,7 +193,7 @@ def _render(rng: np.random.Generator, base: pd.Series, source: str) -> dict:
     has_salary = rng.random() > 0.12
     if has_salary:
         fmt = SALARY_FORMATS[rng.choice(len(SALARY_FORMATS), p=_SALARY_WEIGHTS)]
-        salary, t_min, t_max = _format_salary(rng, fmt, base.salary_min, base.salary_max)
+        salary, t_min, t_max = _format_salary(fmt, base.salary_min, base.salary_max)
     else:
         placeholder = _NO_SALARY[rng.integers(len(_NO_SALARY))] if rng.random() < 0.5 else None
         salary, t_min, t_max = placeholder, np.nan, np.nan
