@@ -43,24 +43,25 @@ def _add_limit_options(parser) -> None:
                        help="largest file written (default %(default)s MB)")
 
 
-def _sources(paths: list[str]) -> list[Path]:
-    found = []
-    for given in map(Path, paths):
-        if given.is_dir():
-            notebook = given / f"{given.name}.ipynb"
-            if not notebook.exists():
-                raise UsageError(f"{given}: folder has no {given.name}.ipynb source notebook")
-            found.append(notebook)
-        elif not given.exists():
-            raise UsageError(f"{given}: file not found")
-        else:
-            found.append(given)
-    return found
+def _source(path: str) -> Path:
+    """A source notebook, given itself or as its folder (an exercise folder or an autograder bundle)."""
+    given = Path(path)
+    if not given.exists():
+        raise UsageError(f"{given}: file not found")
+    if not given.is_dir():
+        return given
+    named = given / f"{given.name}.ipynb"
+    if named.exists():
+        return named
+    candidates = sorted(given.glob("*.ipynb"))
+    if len(candidates) != 1:
+        raise UsageError(f"{given}: expected one source notebook in the folder, found {len(candidates)}")
+    return candidates[0]
 
 
 def cmd_validate(args) -> int:
     from coursekit.exercise.validate import validate_paths
-    report = validate_paths(_sources(args.sources))
+    report = validate_paths([_source(p) for p in args.sources])
     bad = 0
     for path, problems in report.items():
         if problems:
@@ -75,22 +76,10 @@ def cmd_validate(args) -> int:
 def cmd_release(args) -> int:
     from coursekit.exercise.parse import load_source
     from coursekit.exercise.release import release
-    for source in _sources(args.sources):
+    for source in map(_source, args.sources):
         paths = release(load_source(source), Path(args.out))
         print(f"{source}: student {paths['student']}, book page {paths['book']}, bundle {paths['bundle']}")
     return 0
-
-
-def _grading_source(path: str) -> Path:
-    given = Path(path)
-    if given.is_dir():
-        candidates = sorted(p for p in given.glob("*.ipynb"))
-        if len(candidates) != 1:
-            raise UsageError(f"{given}: expected one source notebook in the folder, found {len(candidates)}")
-        return candidates[0]
-    if not given.exists():
-        raise UsageError(f"{given}: file not found")
-    return given
 
 
 def cmd_grade(args) -> int:
@@ -99,7 +88,7 @@ def cmd_grade(args) -> int:
     from coursekit.grading.sandbox import Zygote, preload_modules
     from coursekit.grading.submissions import discover
     from coursekit.progress import Progress
-    assignment = load_source(_grading_source(args.source))
+    assignment = load_source(_source(args.source))
     for given in args.submissions:
         if not Path(given).exists():
             raise UsageError(f"{given}: no such submission file or folder")

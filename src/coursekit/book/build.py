@@ -93,13 +93,12 @@ def validate_and_release(root: Path) -> None:
         return
     stamp_file = root / "_build" / ".coursekit" / "validated.json"
     stamps = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
-    fingerprints = {str(s.relative_to(root)): _fingerprint(s) for s in sources}
-    stale = [s for s in sources if stamps.get(str(s.relative_to(root))) != fingerprints[str(s.relative_to(root))]]
-    report = validate_paths(stale) if stale else {}
+    fingerprints = {str(source.relative_to(root)): _fingerprint(source) for source in sources}
+    stale = {str(root / key): key for key, value in fingerprints.items() if stamps.get(key) != value}
+    report = validate_paths(list(stale)) if stale else {}
     problems = [p for found in report.values() for p in found]
     stamps = {key: value for key, value in stamps.items() if key in fingerprints}
-    stamps.update({str(Path(path).resolve().relative_to(root)): fingerprints[str(Path(path).resolve().relative_to(root))]
-                   for path, found in report.items() if not found})
+    stamps.update({stale[path]: fingerprints[stale[path]] for path, found in report.items() if not found})
     stamp_file.parent.mkdir(parents=True, exist_ok=True)
     stamp_file.write_text(json.dumps(stamps, indent=1))
     if problems:

@@ -27,6 +27,12 @@ class BatchSummary:
     statuses: dict = field(default_factory=dict)
     containment: dict = field(default_factory=dict)
 
+    def count(self, result) -> None:
+        """Take note of one recorded result."""
+        self.graded += 1
+        self.statuses[result.status] = self.statuses.get(result.status, 0) + 1
+        self.containment = self.containment or result.containment
+
     def containment_line(self) -> str:
         """What the sandbox enforced on this machine, in one line for the instructor."""
         if not self.containment:
@@ -70,8 +76,8 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
         from coursekit.grading.cluster import grade_on_cluster
         remote = grade_on_cluster(assignment, todo, gradebook, limits, scheduler, show_hidden, progress,
                                   max_notebook_mb, protect, skipped=summary.skipped)
-        summary.graded, summary.statuses, summary.containment = remote.graded, remote.statuses, remote.containment
-        return summary
+        remote.skipped = summary.skipped
+        return remote
     if progress:
         progress.start(len(todo), summary.skipped)
     workers = workers or os.cpu_count() or 1
@@ -92,9 +98,7 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
                 for future in finished:
                     result = future.result()
                     gradebook.record(result)
-                    summary.graded += 1
-                    summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
-                    summary.containment = summary.containment or result.containment
+                    summary.count(result)
                     if progress:
                         progress.advance(result)
     finally:

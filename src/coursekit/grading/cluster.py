@@ -28,7 +28,7 @@ from pathlib import Path
 from coursekit.exercise.parse import Assignment, load_source
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
-from coursekit.grading.grade import ERROR, INVALID, QuestionResult, SubmissionResult, grade_submission
+from coursekit.grading.grade import ERROR, INVALID, SubmissionResult, grade_submission, ungraded
 from coursekit.grading.sandbox import Zygote
 
 MISSING_EXTRA = "--scheduler needs the dask extra: pip install 'coursekit[dask]'"
@@ -177,13 +177,6 @@ def bundle_of(assignment: Assignment, preload) -> AssignmentBundle:
     return AssignmentBundle(assignment.path.name, assignment.path.read_bytes(), files, tuple(preload))
 
 
-def _failed(assignment: Assignment, submission, reason: str) -> SubmissionResult:
-    """A submission the cluster could not grade: recorded as an error with no digest, so a later
-    run grades it again instead of skipping it."""
-    return SubmissionResult(submission.student, assignment.name, str(submission.path), "", ERROR, reason,
-                            [QuestionResult(q.id, 0.0, q.points, ERROR, reason) for q in assignment.questions])
-
-
 def _connect(scheduler: str):
     try:
         import distributed
@@ -241,9 +234,7 @@ def _rejected_here(assignment: Assignment, submission, show_hidden: bool, max_no
     try:
         return grade_submission(assignment, submission, None, Limits(), show_hidden, max_notebook_mb)
     except OSError as exc:
-        reason = f"cannot be read ({exc.strerror or exc})"
-        return SubmissionResult(submission.student, assignment.name, str(submission.path), "", INVALID, reason,
-                                [QuestionResult(q.id, 0.0, q.points, INVALID, reason) for q in assignment.questions])
+        return ungraded(assignment, submission, INVALID, f"cannot be read ({exc.strerror or exc})")
 
 
 def grade_on_cluster(assignment: Assignment, todo: list, gradebook, limits: Limits, scheduler: str,
@@ -261,9 +252,7 @@ def grade_on_cluster(assignment: Assignment, todo: list, gradebook, limits: Limi
 
     def record(result: SubmissionResult) -> None:
         gradebook.record(result)
-        summary.graded += 1
-        summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
-        summary.containment = summary.containment or getattr(result, "containment", {})
+        summary.count(result)
         if progress:
             progress.advance(result)
 
@@ -334,8 +323,9 @@ def grade_on_cluster(assignment: Assignment, todo: list, gradebook, limits: Limi
                         shipped = client.scatter(bundle, broadcast=True, hash=False)
                     submit(submission, attempt + 1)
                 else:
-                    record(_failed(assignment, submission, f"grading failed on the cluster "
-                                                           f"({exc.__class__.__name__}: {exc})"[:500]))
+                    # no digest: a later run grades it again instead of skipping it
+                    record(ungraded(assignment, submission, ERROR, f"grading failed on the cluster "
+                                                                   f"({exc.__class__.__name__}: {exc})"[:500]))
             else:
                 record(result)
             future.release()

@@ -241,8 +241,12 @@ def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
     return [results[q.id] for q in assignment.questions], run.output, run.containment
 
 
-def _invalid(assignment: Assignment, reason: str) -> list[QuestionResult]:
-    return [QuestionResult(q.id, 0.0, q.points, INVALID, reason) for q in assignment.questions]
+def ungraded(assignment: Assignment, submission: submissions.Submission, status: str, reason: str,
+             digest: str = "", seconds: float = 0.0) -> SubmissionResult:
+    """A submission none of whose questions could be graded: each gets 0 with the same status and reason."""
+    return SubmissionResult(submission.student, assignment.name, str(submission.path), digest, status, reason,
+                            [QuestionResult(q.id, 0.0, q.points, status, reason) for q in assignment.questions],
+                            seconds)
 
 
 def grade_submission(assignment: Assignment, submission: submissions.Submission, zygote: Zygote,
@@ -261,15 +265,12 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
     try:
         nb = submissions.read(submission.path, max_notebook_mb)
     except submissions.InvalidSubmission as exc:
-        return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest,
-                                INVALID, str(exc), _invalid(assignment, str(exc)), time.monotonic() - started)
+        return ungraded(assignment, submission, INVALID, str(exc), file_digest, time.monotonic() - started)
     try:
         protected = [submission.path.parent, assignment.path.parent, *protect]
         questions, output, containment = grade_notebook(assignment, nb, zygote, limits, show_hidden, protected)
     except RuntimeError as exc:  # the fork server itself failed: nothing the student did
-        return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest,
-                                ERROR, str(exc), [QuestionResult(q.id, 0.0, q.points, ERROR, str(exc))
-                                                  for q in assignment.questions], time.monotonic() - started)
+        return ungraded(assignment, submission, ERROR, str(exc), file_digest, time.monotonic() - started)
     statuses = {q.status for q in questions}
     status, reason = GRADED, ""
     if TIMEOUT in statuses:

@@ -87,13 +87,12 @@ class Zygote:
 
 
 class OutputDrain(threading.Thread):
-    """Reads a child's printed output, keeping the first ``limit`` bytes and counting the rest."""
+    """Reads a child's printed output, keeping the first ``limit`` bytes and dropping the rest."""
 
     def __init__(self, fd: int, limit: int):
         super().__init__(daemon=True)
         self.fd, self.limit = fd, limit
         self.kept = bytearray()
-        self.total = 0
 
     def run(self):
         try:
@@ -101,16 +100,11 @@ class OutputDrain(threading.Thread):
                 chunk = os.read(self.fd, 1 << 16)
                 if not chunk:
                     break
-                self.total += len(chunk)
                 room = self.limit - len(self.kept)
                 if room > 0:
                     self.kept += chunk[:room]
         finally:
             os.close(self.fd)
-
-    @property
-    def truncated(self) -> bool:
-        return self.total > len(self.kept)
 
 
 _slots = itertools.count(os.getpid() * 7)
@@ -197,10 +191,6 @@ class Sandbox:
             return ""
         return self._drain.kept.decode("utf-8", "replace")
 
-    @property
-    def output_truncated(self) -> bool:
-        return bool(self._drain and self._drain.truncated)
-
     def kill(self) -> None:
         for pid in (self.student_pid, self.keeper_pid):
             if pid:
@@ -221,13 +211,6 @@ class Sandbox:
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
 
 
 def preload_modules(assignment) -> list[str]:
