@@ -50,6 +50,7 @@ class Question:
     all_or_nothing: bool
     tests: list[Test] = field(default_factory=list)
     cell_keys: list[str] = field(default_factory=list)
+    manual: bool = False  # graded by a person (nbgrader manually graded answers): no tests
 
     @property
     def visible_tests(self) -> list[Test]:

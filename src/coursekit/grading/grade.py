@@ -38,6 +38,7 @@ class QuestionResult:
     status: str  # passed, partial, failed, timeout, error
     feedback: str
     tests: list[TestOutcome] = field(default_factory=list)
+    answer: str = ""  # the student's answer, kept for manually graded questions (status needs_grading)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class SubmissionResult:
     seconds: float = 0.0
     output: str = ""
     containment: dict = field(default_factory=dict)  # what the sandbox enforced (not stored)
+    notebook: str = ""  # the notebook within the assignment (nbgrader assignments hold several)
 
     @property
     def points(self) -> float:
