@@ -7,6 +7,7 @@ works on the :class:`Assignment` produced here and never looks at the source for
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,54 @@ def _attrs(text: str, where: str) -> dict:
     return attrs
 
 
+def cell_label(index: int, source: str) -> str:
+    """A cell as an author finds it in JupyterLab (which shows no numbers): its number and first line."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    first = first if len(first) <= 50 else first[:47] + "..."
+    return f"cell {index + 1} ({first!r})" if first else f"cell {index + 1} (empty)"
+
+
+# The exact spellings of coursekit's markers; a comment close to one of them is a typo, not prose.
+CODE_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "TEST", "HIDDEN TEST", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+SOLUTION_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+MARKDOWN_MARKERS = ("QUESTION", "END QUESTION")
+_COMMENT = re.compile(r"^\s*#+\s*(?P<text>[A-Za-z][A-Za-z ]{1,30}?)(?P<attrs>(\s+\w[\w-]*=\S*)*)\s*$")
+_HTML_COMMENT = re.compile(r"^\s*<!--\s*(?P<text>[A-Za-z][A-Za-z ]{1,30}?)(\s+[\w-]+(=\S*)?)*\s*-->\s*$")
+_TRAILING = re.compile(r"\S.*?#\s*(?P<text>[A-Za-z]{5,12})\s*$")
+
+
+def near_miss(text: str, markers: tuple[str, ...]) -> str | None:
+    """The marker ``text`` was probably meant to be (a misspelling or the wrong case), or None."""
+    words = " ".join(text.split())
+    if words in markers:
+        return None
+    close = difflib.get_close_matches(words.upper(), markers, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _check_marker_spelling(cell, where: str) -> None:
+    """Misspelled markers otherwise fail far from their cause (a solution shipped to students)."""
+    lines = cell.source.splitlines()
+    if cell.cell_type == "markdown":
+        match = _HTML_COMMENT.match(lines[0]) if lines else None
+        meant = near_miss(match["text"], MARKDOWN_MARKERS) if match else None
+        if meant:
+            raise SourceError(f"{where}: {match['text'].strip()!r} looks like a misspelled {meant} marker "
+                              f"(write <!-- {meant}{' id=... points=...' if meant == 'QUESTION' else ''} -->)")
+        return
+    for number, line in enumerate(lines, start=1):
+        match = _COMMENT.match(line)
+        # a test marker only counts on a cell's first line, where "# test" is no ordinary comment
+        meant = near_miss(match["text"], CODE_MARKERS if number == 1 else SOLUTION_MARKERS) if match else None
+        if meant is None:
+            trailing = _TRAILING.match(line)
+            meant = near_miss(trailing["text"], ("SOLUTION",)) if trailing and not match else None
+            match = trailing if meant else match
+        if meant:
+            raise SourceError(f"{where}, line {number}: {match['text'].strip()!r} looks like a misspelled "
+                              f"'# {meant}' marker; as written it is an ordinary comment")
+
+
 def _number(value, where: str, what: str) -> float:
     try:
         number = float(value)
@@ -186,10 +235,11 @@ def _parse_coursekit(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
     cells, questions, current = [], [], None
     seen_ids = set()
     for index, cell in enumerate(nb.cells):
-        where = f"{path}: cell {index + 1}"
+        where = f"{path}: {cell_label(index, cell.source)}"
         text = cell.source
         first = text.splitlines()[0] if text.strip() else ""
         key = cell.get("id") or f"cell-{index}"
+        _check_marker_spelling(cell, where)
         if cell.cell_type == "markdown":
             marker = QUESTION_MARKER.match(first)
             if marker:
@@ -200,6 +250,9 @@ def _parse_coursekit(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
                 if qid in seen_ids:
                     raise SourceError(f"{where}: question id {qid!r} is used twice")
                 seen_ids.add(qid)
+                if "points" not in attrs:
+                    raise SourceError(f"{where}: QUESTION marker has no points=..., e.g. "
+                                      f"<!-- QUESTION id={qid} points=2 -->")
                 current = Question(id=qid, points=_number(attrs.get("points"), where, "points"),
                                    all_or_nothing=bool(attrs.get("all-or-nothing", False)))
                 questions.append(current)
