@@ -1,15 +1,25 @@
 """By-value encoding of values crossing between the student's process and the grader.
 
-Only plain data crosses: JSON scalars and containers, NumPy arrays (``.npy`` bytes read with
-``allow_pickle=False``) and pandas Series/DataFrames built from such arrays. Types are checked
-exactly (``type(x) is int``, not ``isinstance``), so a subclass with a doctored ``__eq__`` cannot
-cross; it arrives as :class:`Unsupported`. Nothing is ever unpickled.
+Plain data crosses by value: JSON scalars and containers, NumPy arrays (``.npy`` bytes read with
+``allow_pickle=False``), pandas Series/DataFrames/Index built from such arrays, and a few standard
+library value types (fractions, decimals, dates, counters, namedtuples). Types are checked exactly
+(``type(x) is int``, not ``isinstance``), so a subclass with a doctored ``__eq__`` never crosses as
+the type it pretends to be. Anything else crosses *by reference* when the caller passes a
+``refer`` function (the other side gets a handle, see :mod:`coursekit.grading.remote`), or arrives
+as :class:`Unsupported`. Nothing is ever unpickled, and decoding is bounded in size, depth and
+digits, so a crafted message costs the grader nothing but a ``CodecError``.
 """
 from __future__ import annotations
 
 import base64
+import collections
+import datetime
+import decimal
+import fractions
 import io
+import keyword
 import math
+import pathlib
 
 import numpy as np
 import pandas as pd
@@ -17,6 +27,9 @@ import pandas as pd
 from coursekit.grading.wire import CodecError, dumps, loads  # noqa: F401  (the codec's wire format)
 
 MAX_DEPTH = 64
+MAX_INT_DIGITS = 4000
+MAX_ITEMS = 5_000_000        # elements of one decoded array, index or container
+MAX_TEXT = 64 * 1024 * 1024  # characters of one decoded string or byte string
 
 
 class Unsupported:
@@ -31,8 +44,13 @@ class Unsupported:
 
 
 # Bound at import, before any student code runs: patching builtins later cannot change them.
-_type, _isinstance, _len, _abs = type, isinstance, len, abs
+_type, _isinstance, _len, _abs, _str, _repr = type, isinstance, len, abs, str, repr
 _SCALARS = (int, float, str, bool, type(None))
+_DATES = {datetime.date: "date", datetime.datetime: "datetime", datetime.time: "time",
+          datetime.timedelta: "timedelta"}
+_DATE_TYPES = {v: k for k, v in _DATES.items()}
+_FACTORIES = {list: "list", int: "int", set: "set", dict: "dict", float: "float", str: "str", tuple: "tuple"}
+_FACTORY_TYPES = {v: k for k, v in _FACTORIES.items()}
 
 
 def _npy_bytes(array: np.ndarray) -> str:
@@ -41,104 +59,354 @@ def _npy_bytes(array: np.ndarray) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _array_from_npy(data: str) -> np.ndarray:
+def _array_from_npy(data) -> np.ndarray:
+    if not isinstance(data, str) or len(data) > MAX_TEXT:
+        raise CodecError("bad array data")
     try:
         return np.load(io.BytesIO(base64.b64decode(data, validate=True)), allow_pickle=False)
     except Exception as exc:
         raise CodecError(f"bad array data ({exc.__class__.__name__})") from None
 
 
-def _encode_array(array: np.ndarray, depth: int):
-    if array.dtype.hasobject:
-        # Object arrays (strings, mixed) go element by element, each checked exactly.
-        return {"__objarray__": {"shape": list(array.shape),
-                                 "items": [encode(v, depth + 1) for v in array.ravel().tolist()]}}
-    return {"__ndarray__": _npy_bytes(np.ascontiguousarray(array))}
+def _is_namedtuple(value) -> bool:
+    kind = _type(value)
+    fields = getattr(kind, "_fields", None)
+    return (kind.__bases__ == (tuple,) and _type(fields) is tuple
+            and all(_type(f) is str for f in fields) and _len(fields) == _len(value))
+
+
+class Encoder:
+    """Turns values into JSON-ready data; ``refer`` turns a value that is not plain data into a reference."""
+
+    def __init__(self, refer=None):
+        self.refer = refer
+
+    def other(self, value, depth: int):
+        if self.refer is not None:
+            return self.refer(value)
+        kind = _type(value)
+        return {"__unsupported__": f"{kind.__module__}.{kind.__qualname__}"}
+
+    def __call__(self, value, depth: int = 0):
+        if depth > MAX_DEPTH:
+            return {"__unsupported__": _type(value).__name__, "reason": "nested too deeply"}
+        kind = _type(value)
+        if value is NotImplemented or value is Ellipsis:
+            return {"__singleton__": "NotImplemented" if value is NotImplemented else "Ellipsis"}
+        if kind in _SCALARS:
+            if kind is float and not math.isfinite(value):
+                return {"__float__": _repr(value)}
+            if kind is int and _abs(value) > 2 ** 53:
+                if value.bit_length() > MAX_INT_DIGITS * 3:
+                    return {"__unsupported__": "int", "reason": "too many digits"}
+                return {"__bigint__": _str(value)}
+            return value
+        down = depth + 1
+        if kind is list:
+            return [self(v, down) for v in value]
+        if kind is tuple:
+            return {"__tuple__": [self(v, down) for v in value]}
+        if kind in (set, frozenset):
+            return {"__set__": [self(v, down) for v in value], "frozen": kind is frozenset}
+        if kind is dict:
+            return {"__dict__": [[self(k, down), self(v, down)] for k, v in value.items()]}
+        if kind is bytes:
+            return {"__bytes__": base64.b64encode(value).decode("ascii")}
+        if kind is bytearray:
+            return {"__bytearray__": base64.b64encode(bytes(value)).decode("ascii")}
+        if kind is complex:
+            return {"__complex__": [value.real, value.imag]}
+        if kind is range:
+            return {"__range__": [value.start, value.stop, value.step]}
+        if kind is slice:
+            return {"__slice__": [self(value.start, down), self(value.stop, down), self(value.step, down)]}
+        if kind is fractions.Fraction:
+            return {"__fraction__": [_str(value.numerator), _str(value.denominator)]}
+        if kind is decimal.Decimal:
+            return {"__decimal__": _str(value)}
+        if kind in _DATES and (kind is not datetime.datetime or value.tzinfo is None) \
+                and (kind is not datetime.time or value.tzinfo is None):
+            return {"__date__": [_DATES[kind], value.isoformat() if kind is not datetime.timedelta
+                                 else [value.days, value.seconds, value.microseconds]]}
+        if kind is pathlib.PosixPath or kind is pathlib.PurePosixPath:
+            return {"__path__": _str(value), "pure": kind is pathlib.PurePosixPath}
+        if kind is collections.Counter or kind is collections.OrderedDict:
+            return {"__mapping__": kind.__name__, "items": [[self(k, down), self(v, down)] for k, v in value.items()]}
+        if kind is collections.defaultdict and value.default_factory in _FACTORIES:
+            return {"__mapping__": "defaultdict", "factory": _FACTORIES[value.default_factory],
+                    "items": [[self(k, down), self(v, down)] for k, v in value.items()]}
+        if kind is collections.deque:
+            return {"__deque__": [self(v, down) for v in value], "maxlen": value.maxlen}
+        if _isinstance(value, tuple) and _is_namedtuple(value):
+            return {"__namedtuple__": {"name": kind.__name__, "fields": list(kind._fields),
+                                       "values": [self(v, down) for v in tuple.__iter__(value)]}}
+        if _isinstance(value, np.generic) and kind.__module__ == "numpy":
+            if value.dtype.hasobject:
+                return self.other(value, depth)
+            return {"__npscalar__": _npy_bytes(np.asarray(value))}
+        if kind is np.ndarray:
+            return self.array(value, depth)
+        if kind is pd.Series:
+            return {"__series__": {"name": self(value.name, down), "index": self.index(value.index, depth),
+                                   "values": self.array(np.asarray(value.to_numpy()), depth),
+                                   "dtype": _str(value.dtype)}}
+        if kind is pd.DataFrame:
+            return {"__dataframe__": {"columns": self.index(value.columns, depth),
+                                      "index": self.index(value.index, depth),
+                                      "data": [self.array(np.asarray(value.iloc[:, i].to_numpy()), depth)
+                                               for i in range(value.shape[1])],
+                                      "dtypes": [_str(d) for d in value.dtypes]}}
+        if _isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
+            return {"__index__": self.index(value, depth)}
+        if kind is pd.Timestamp and value.tz is None:
+            return {"__timestamp__": value.isoformat()}
+        if kind is pd.Timedelta:
+            return {"__timedelta__": int(value.value)}
+        if value is pd.NaT:
+            return {"__nat__": True}
+        return self.other(value, depth)
+
+    def array(self, array: np.ndarray, depth: int):
+        if array.dtype.hasobject:
+            # Object arrays (strings, mixed) go element by element, each checked exactly.
+            return {"__objarray__": {"shape": list(array.shape),
+                                     "items": [self(v, depth + 1) for v in array.ravel().tolist()]}}
+        return {"__ndarray__": _npy_bytes(np.ascontiguousarray(array))}
+
+    def index(self, index: pd.Index, depth: int):
+        if isinstance(index, pd.MultiIndex):
+            return {"multi": [self.array(np.asarray(index.get_level_values(i)), depth) for i in range(index.nlevels)],
+                    "names": [self(n, depth + 1) for n in index.names]}
+        if isinstance(index, pd.RangeIndex):
+            return {"range": [index.start, index.stop, index.step], "name": self(index.name, depth + 1)}
+        return {"values": self.array(np.asarray(index), depth), "name": self(index.name, depth + 1),
+                "dtype": _str(index.dtype)}
+
+
+_plain = Encoder()
 
 
 def encode(value, depth: int = 0):
     """Turn a value into JSON-ready data, refusing anything that is not plain data."""
-    if depth > MAX_DEPTH:
-        return {"__unsupported__": _type(value).__name__, "reason": "nested too deeply"}
-    kind = _type(value)
-    if kind in _SCALARS:
-        if kind is float and not math.isfinite(value):
-            return {"__float__": repr(value)}
-        if kind is int and _abs(value) > 2 ** 63:
-            return {"__bigint__": str(value)}
-        return value
-    if kind is list:
-        return [encode(v, depth + 1) for v in value]
-    if kind is tuple:
-        return {"__tuple__": [encode(v, depth + 1) for v in value]}
-    if kind in (set, frozenset):
-        return {"__set__": [encode(v, depth + 1) for v in value], "frozen": kind is frozenset}
-    if kind is dict:
-        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
-    if kind is bytes:
-        return {"__bytes__": base64.b64encode(value).decode("ascii")}
-    if kind is complex:
-        return {"__complex__": [value.real, value.imag]}
-    if _isinstance(value, np.generic) and kind.__module__ == "numpy":
-        return {"__npscalar__": _npy_bytes(np.asarray(value))} if not value.dtype.hasobject else \
-            {"__unsupported__": kind.__name__}
-    if kind is np.ndarray:
-        return _encode_array(value, depth)
-    if kind is pd.Series:
-        return {"__series__": {"name": encode(value.name, depth + 1),
-                               "index": _encode_index(value.index, depth),
-                               "values": _encode_array(np.asarray(value.to_numpy()), depth),
-                               "dtype": str(value.dtype)}}
-    if kind is pd.DataFrame:
-        return {"__dataframe__": {"columns": _encode_index(value.columns, depth),
-                                  "index": _encode_index(value.index, depth),
-                                  "data": [_encode_array(np.asarray(value.iloc[:, i].to_numpy()), depth)
-                                           for i in range(value.shape[1])],
-                                  "dtypes": [str(d) for d in value.dtypes]}}
-    if _isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
-        return {"__index__": _encode_index(value, depth)}
-    return {"__unsupported__": f"{kind.__module__}.{kind.__qualname__}"}
+    return _plain(value, depth)
 
 
-def _encode_index(index: pd.Index, depth: int):
-    if isinstance(index, pd.MultiIndex):
-        return {"multi": [_encode_array(np.asarray(index.get_level_values(i)), depth)
-                          for i in range(index.nlevels)],
-                "names": [encode(n, depth + 1) for n in index.names]}
-    if isinstance(index, pd.RangeIndex):
-        return {"range": [index.start, index.stop, index.step], "name": encode(index.name, depth + 1)}
-    return {"values": _encode_array(np.asarray(index), depth), "name": encode(index.name, depth + 1),
-            "dtype": str(index.dtype)}
+def _identifier(name, what: str) -> str:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or len(name) > 200:
+        raise CodecError(f"bad {what} name")
+    return name
 
 
-def _decode_array(data) -> np.ndarray:
-    if not isinstance(data, dict):
+_namedtuples: dict = {}
+
+
+def _namedtuple_type(name, fields):
+    key = (_identifier(name, "namedtuple"), tuple(_identifier(f, "field") for f in fields))
+    if len(key[1]) > 1000:
+        raise CodecError("namedtuple with too many fields")
+    if key not in _namedtuples:
+        _namedtuples[key] = collections.namedtuple(key[0], key[1])
+    return _namedtuples[key]
+
+
+class Decoder:
+    """Inverse of :class:`Encoder`; ``resolve`` turns a reference into the receiving side's object."""
+
+    def __init__(self, resolve=None):
+        self.resolve = resolve
+
+    def __call__(self, data, depth: int = 0):
+        if depth > MAX_DEPTH:
+            raise CodecError("value nested too deeply")
+        if isinstance(data, (int, float, bool, type(None))):
+            if type(data) is int and abs(data) > 10 ** MAX_INT_DIGITS:
+                raise CodecError("integer with too many digits")
+            return data
+        if isinstance(data, str):
+            return data
+        down = depth + 1
+        if isinstance(data, list):
+            return [self(v, down) for v in data]
+        if not isinstance(data, dict) or len(data) == 0:
+            raise CodecError("unexpected value in message")
+        tag = next(iter(data))
+        body = data[tag]
+        try:
+            return self.tagged(tag, body, data, down)
+        except CodecError:
+            raise
+        except RecursionError:
+            raise CodecError("value nested too deeply") from None
+        except Exception as exc:  # malformed bodies: wrong types, shapes, lengths
+            raise CodecError(f"bad {tag.strip('_')} value ({exc.__class__.__name__})") from None
+
+    def tagged(self, tag, body, data, down):
+        if tag == "__float__":
+            if body not in ("nan", "inf", "-inf"):
+                raise CodecError("bad float")
+            return float(body)
+        if tag == "__bigint__":
+            if not isinstance(body, str) or len(body) > MAX_INT_DIGITS:
+                raise CodecError("integer with too many digits")
+            return int(body)
+        if tag == "__tuple__":
+            return tuple(self(v, down) for v in _items(body))
+        if tag == "__set__":
+            items = {self(v, down) for v in _items(body)}
+            return frozenset(items) if data.get("frozen") else items
+        if tag == "__dict__":
+            return {self(k, down): self(v, down) for k, v in _items(body)}
+        if tag in ("__bytes__", "__bytearray__"):
+            if not isinstance(body, str) or len(body) > MAX_TEXT:
+                raise CodecError("bad bytes")
+            raw = base64.b64decode(body, validate=True)
+            return raw if tag == "__bytes__" else bytearray(raw)
+        if tag == "__complex__":
+            real, imag = body
+            return complex(float(real), float(imag))
+        if tag == "__range__":
+            return range(*(_small_int(v) for v in body))
+        if tag == "__slice__":
+            return slice(*(self(v, down) for v in body))
+        if tag == "__fraction__":
+            return fractions.Fraction(int(_digits(body[0])), int(_digits(body[1])))
+        if tag == "__decimal__":
+            return decimal.Decimal(_digits(body))
+        if tag == "__date__":
+            kind = _DATE_TYPES[body[0]]
+            if kind is datetime.timedelta:
+                return datetime.timedelta(*(_small_int(v) for v in body[1]))
+            return kind.fromisoformat(str(body[1])[:64])
+        if tag == "__path__":
+            return (pathlib.PurePosixPath if data.get("pure") else pathlib.PosixPath)(str(body)[:4096])
+        if tag == "__mapping__":
+            pairs = [(self(k, down), self(v, down)) for k, v in _items(data["items"])]
+            if body == "defaultdict":
+                return collections.defaultdict(_FACTORY_TYPES[data["factory"]], pairs)
+            return {"Counter": collections.Counter, "OrderedDict": collections.OrderedDict}[body](pairs)
+        if tag == "__deque__":
+            maxlen = data.get("maxlen")
+            return collections.deque((self(v, down) for v in _items(body)),
+                                     None if maxlen is None else _small_int(maxlen))
+        if tag == "__namedtuple__":
+            kind = _namedtuple_type(body["name"], _items(body["fields"]))
+            return kind(*(self(v, down) for v in _items(body["values"])))
+        if tag == "__npscalar__":
+            scalar = _array_from_npy(body)
+            if scalar.ndim != 0:
+                raise CodecError("bad scalar")
+            return scalar[()]
+        if tag in ("__ndarray__", "__objarray__"):
+            return self.array(data, down)
+        if tag == "__series__":
+            values = self.array(body["values"], down)
+            index = self.index(body["index"], down)
+            _same_length(values, index)
+            series = pd.Series(values, index=index, name=self(body["name"], down))
+            dtype = _safe_dtype(body.get("dtype"), values)
+            return series.astype(dtype) if dtype is not None else series
+        if tag == "__dataframe__":
+            columns = self.index(body["columns"], down)
+            index = self.index(body["index"], down)
+            arrays = [self.array(a, down) for a in _items(body["data"])]
+            if len(arrays) != len(columns):
+                raise CodecError("columns and data differ in length")
+            for array in arrays:
+                _same_length(array, index)
+            frame = pd.DataFrame(dict(enumerate(arrays)), index=index)
+            frame.columns = columns
+            for i, name in enumerate(_items(body.get("dtypes", []))[:len(arrays)]):
+                dtype = _safe_dtype(name, arrays[i])
+                if dtype is not None:
+                    frame.isetitem(i, frame.iloc[:, i].astype(dtype))
+            return frame
+        if tag == "__index__":
+            return self.index(body, down)
+        if tag == "__timestamp__":
+            return pd.Timestamp(str(body)[:64])
+        if tag == "__timedelta__":
+            return pd.Timedelta(_small_int(body))
+        if tag == "__nat__":
+            return pd.NaT
+        if tag == "__singleton__":
+            return {"NotImplemented": NotImplemented, "Ellipsis": Ellipsis}[body]
+        if tag == "__unsupported__":
+            return Unsupported(str(body)[:200], str(data.get("reason", ""))[:200])
+        if self.resolve is not None and tag in ("__ref__", "__gref__"):
+            return self.resolve(tag, data)
+        raise CodecError(f"unknown tag {str(tag)[:40]!r}")
+
+    def array(self, data, depth: int) -> np.ndarray:
+        if not isinstance(data, dict):
+            raise CodecError("expected an array")
+        if "__ndarray__" in data:
+            array = _array_from_npy(data["__ndarray__"])
+            if array.dtype.hasobject:
+                raise CodecError("object arrays must come element by element")
+            return array
+        if "__objarray__" in data:
+            spec = data["__objarray__"]
+            shape = [_small_int(n) for n in _items(spec["shape"])]
+            items = _items(spec["items"])
+            if math.prod(shape) != len(items) or len(items) > MAX_ITEMS:
+                raise CodecError("array shape and items differ")
+            array = np.empty(len(items), dtype=object)
+            array[:] = [self(v, depth + 1) for v in items] if items else []
+            return array.reshape(shape)
         raise CodecError("expected an array")
-    if "__ndarray__" in data:
-        return _array_from_npy(data["__ndarray__"])
-    if "__objarray__" in data:
-        spec = data["__objarray__"]
-        items = [decode(v) for v in spec["items"]]
-        array = np.empty(len(items), dtype=object)
-        array[:] = items
-        return array.reshape(spec["shape"])
-    raise CodecError("expected an array")
+
+    def index(self, data, depth: int) -> pd.Index:
+        if not isinstance(data, dict):
+            raise CodecError("expected an index")
+        if "range" in data:
+            start, stop, step = (_small_int(v) for v in data["range"])
+            index = pd.RangeIndex(start, stop, step, name=self(data.get("name"), depth + 1))
+            if len(index) > MAX_ITEMS:
+                raise CodecError("index too long")
+            return index
+        if "multi" in data:
+            levels = [self.array(a, depth) for a in _items(data["multi"])]
+            if any(level.ndim != 1 or len(level) != len(levels[0]) for level in levels):
+                raise CodecError("multi-index levels differ")
+            return pd.MultiIndex.from_arrays(levels, names=[self(n, depth + 1) for n in _items(data["names"])])
+        values = self.array(data["values"], depth)
+        if values.ndim != 1:
+            raise CodecError("index values must be one-dimensional")
+        return pd.Index(values, name=self(data.get("name"), depth + 1), dtype=_safe_dtype(data.get("dtype"), values))
 
 
-def _decode_index(data) -> pd.Index:
-    if "range" in data:
-        start, stop, step = (int(v) for v in data["range"])
-        return pd.RangeIndex(start, stop, step, name=decode(data["name"]))
-    if "multi" in data:
-        return pd.MultiIndex.from_arrays([_decode_array(a) for a in data["multi"]],
-                                         names=[decode(n) for n in data["names"]])
-    values = _decode_array(data["values"])
-    return pd.Index(values, name=decode(data["name"]), dtype=_safe_dtype(data.get("dtype"), values))
+def _items(body) -> list:
+    if not isinstance(body, list) or len(body) > MAX_ITEMS:
+        raise CodecError("expected a list")
+    return body
+
+
+def _small_int(value) -> int:
+    if type(value) is not int or abs(value) > 2 ** 63:
+        raise CodecError("expected a small integer")
+    return value
+
+
+def _digits(text) -> str:
+    if not isinstance(text, str) or len(text) > MAX_INT_DIGITS:
+        raise CodecError("number with too many digits")
+    return text
+
+
+def _same_length(values: np.ndarray, index: pd.Index) -> None:
+    """pandas broadcasts a scalar over an index: a crafted reply must not make it allocate gigabytes."""
+    if values.ndim != 1 or len(values) != len(index):
+        raise CodecError("values and index differ in length")
+
+
+_SAFE_DTYPES = ("category", "string", "datetime64", "timedelta64", "boolean", "Int", "UInt", "Float", "period")
 
 
 def _safe_dtype(name, values):
     """Restore a pandas dtype by name (category, string, datetime tz...) when pandas knows it."""
-    if not isinstance(name, str) or name == str(values.dtype):
+    if not isinstance(name, str) or len(name) > 100 or name == str(values.dtype):
+        return None
+    if not name.startswith(_SAFE_DTYPES):
         return None
     try:
         dtype = pd.api.types.pandas_dtype(name)
@@ -147,52 +415,9 @@ def _safe_dtype(name, values):
     return dtype if dtype != values.dtype else None
 
 
+_plain_decoder = Decoder()
+
+
 def decode(data):
     """Inverse of :func:`encode`, run by the grader on data the student's process sent."""
-    if isinstance(data, (int, float, str, bool, type(None))):
-        return data
-    if isinstance(data, list):
-        return [decode(v) for v in data]
-    if not isinstance(data, dict) or len(data) == 0:
-        raise CodecError("unexpected value in message")
-    tag = next(iter(data))
-    body = data[tag]
-    if tag == "__float__":
-        return float(body)
-    if tag == "__bigint__":
-        return int(body)
-    if tag == "__tuple__":
-        return tuple(decode(v) for v in body)
-    if tag == "__set__":
-        items = {decode(v) for v in body}
-        return frozenset(items) if data.get("frozen") else items
-    if tag == "__dict__":
-        return {decode(k): decode(v) for k, v in body}
-    if tag == "__bytes__":
-        return base64.b64decode(body)
-    if tag == "__complex__":
-        return complex(*body)
-    if tag == "__npscalar__":
-        return _array_from_npy(body)[()]
-    if tag in ("__ndarray__", "__objarray__"):
-        return _decode_array(data)
-    if tag == "__series__":
-        values = _decode_array(body["values"])
-        series = pd.Series(values, index=_decode_index(body["index"]), name=decode(body["name"]))
-        dtype = _safe_dtype(body.get("dtype"), values)
-        return series.astype(dtype) if dtype is not None else series
-    if tag == "__dataframe__":
-        columns = _decode_index(body["columns"])
-        arrays = [_decode_array(a) for a in body["data"]]
-        frame = pd.DataFrame(dict(enumerate(arrays)), index=_decode_index(body["index"]))
-        frame.columns = columns
-        for i, name in enumerate(body.get("dtypes", [])):
-            dtype = _safe_dtype(name, arrays[i])
-            if dtype is not None:
-                frame.isetitem(i, frame.iloc[:, i].astype(dtype))
-        return frame
-    if tag == "__index__":
-        return _decode_index(body)
-    if tag == "__unsupported__":
-        return Unsupported(str(body), str(data.get("reason", "")))
-    raise CodecError(f"unknown tag {tag!r}")
+    return _plain_decoder(data)

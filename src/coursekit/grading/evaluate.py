@@ -1,24 +1,30 @@
-"""Evaluate an instructor's test in the grader's own process, on values fetched by value.
+"""Evaluate an instructor's test in the grader's own process, as it would run in the notebook's kernel.
 
-The test's free names are looked up in the student's namespace once, before it runs: data
-arrives decoded from plain data, the student's functions become :class:`RemoteFunction` proxies
-whose calls cross by value too, and modules are imported here by name. Builtins, NumPy, pandas
-and every assertion are the grader's own, so nothing the student patched can make a test pass.
+All of one submission's test cells share one namespace, in order, as in Jupyter. A name the test
+reads and did not define comes from the student's namespace when it is read (by value, or as a
+handle, see :mod:`coursekit.grading.remote`), except the values the source's setup cells define,
+which come from the source's own run so that rebinding them earns nothing. A student name the test
+reads and then rebinds or deletes (nbgrader's "check that it uses squares" idiom) is rebound or
+deleted in the student's namespace too. The test runs in a copy of the student's work folder and
+its printed output is kept for the feedback. Builtins, NumPy, pandas and every assertion are the
+grader's own, so nothing the student patched can make a test pass.
 """
 from __future__ import annotations
 
 import ast
 import builtins
-import sys
+import contextlib
+import io
+import os
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from coursekit.grading import codec
-from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout
+from coursekit.grading.remote import Session, is_student_exception
+from coursekit.grading.sandbox import SandboxDied, SandboxTimeout
 
-
-class StudentError(Exception):
-    """The student's function raised; the test fails with this message."""
+MAX_TEST_OUTPUT = 64 * 1024
 
 
 @dataclass
@@ -28,6 +34,7 @@ class TestOutcome:
     passed: bool
     message: str = ""
     weight: float = 1.0
+    output: str = ""
 
 
 @lru_cache(maxsize=4096)
@@ -55,87 +62,169 @@ def _compiled(code: str, filename: str):
     return compile(code, filename, "exec")
 
 
-class RemoteFunction:
-    """A student's function, called in the student's process with arguments passed by value."""
+class TestScope(MutableMapping):
+    """The namespace test cells run in: the test's own names, and the student's read on demand."""
 
-    def __init__(self, sandbox: Sandbox, name: str, deadline: float):
-        self._sandbox, self._name, self._deadline = sandbox, name, deadline
+    def __init__(self, session: Session, fixed: dict | None = None):
+        self.session = session
+        self.globals: dict = {"__builtins__": builtins, "__name__": "__main__"}
+        self.own: set[str] = set()          # names a test cell bound
+        self.student: set[str] = set()      # names whose value is the student's
+        self.borrowed: set[str] = set()     # names ever read from the student: rebinding them reaches it
+        self.fixed = dict(fixed or {})      # setup values from the source's own run, encoded
+        self.fixed_now: dict = {}
+        session.on_refresh = self.refresh
 
-    def __call__(self, *args, **kwargs):
-        reply = self._sandbox.request({"op": "call", "name": self._name,
-                                       "args": [codec.encode(a) for a in args],
-                                       "kwargs": {k: codec.encode(v) for k, v in kwargs.items()}},
-                                      self._deadline)
-        if not reply.get("ok"):
-            error = reply.get("error") or {}
-            raise StudentError(f"{self._name}() raised {error.get('type', 'an error')}: {error.get('message', '')}")
-        return codec.decode(reply.get("value"))
+    def begin(self, code: str) -> None:
+        """Before a test cell: fetch its free names in one round trip (this also syncs files and random state)."""
+        self.fixed_now = {}
+        wanted = [n for n in free_names(code) if n not in self.own and n not in self.fixed]
+        values = self.session.ask("get", names=wanted)
+        for name, data in values.items():
+            if name in wanted:
+                self.take(name, data)
 
-    def __repr__(self):
-        return f"<your function {self._name}>"
+    def take(self, name: str, data) -> None:
+        if isinstance(data, dict) and "__missing__" in data:
+            self.student.discard(name)
+            if name not in self.own:
+                self.globals.pop(name, None)
+            return
+        try:
+            value = self.session.decode(data)
+        except codec.CodecError:
+            value = codec.Unsupported("unknown", "it could not be decoded")
+        self.student.add(name)
+        self.borrowed.add(name)
+        self.own.discard(name)
+        self.globals[name] = value
 
+    def refresh(self, fresh: dict) -> None:
+        """Student code changed names the test has read: the test sees the new values."""
+        for name, data in fresh.items():
+            if name in self.student:
+                self.take(name, data)
 
-def fetch(sandbox: Sandbox, names: tuple[str, ...], deadline: float) -> dict:
-    """The student's values for ``names``; names the student never defined are left out."""
-    if not names:
-        return {}
-    reply = sandbox.request({"op": "get", "names": list(names)}, deadline)
-    values = {}
-    for name, data in (reply.get("values") or {}).items():
-        if name not in names or isinstance(data, dict) and "__missing__" in data:
-            continue
-        if isinstance(data, dict) and "__function__" in data:
-            values[name] = RemoteFunction(sandbox, name, deadline)
-        elif isinstance(data, dict) and "__module__" in data:
-            # Only modules the grader has already imported: a name from the student never
-            # makes the grader import anything new.
-            module = sys.modules.get(str(data["__module__"]))
-            if module is not None:
-                values[name] = module
+    def snapshot(self) -> tuple:
+        return dict(self.globals), set(self.own), set(self.student), set(self.borrowed)
+
+    def restore(self, saved: tuple) -> None:
+        self.globals.clear()
+        self.globals.update(saved[0])
+        self.own, self.student, self.borrowed = (set(s) for s in saved[1:])
+        self.fixed_now = {}
+
+    def fixed_value(self, name: str):
+        if name not in self.fixed_now:
+            self.fixed_now[name] = codec.decode(self.fixed[name])
+            self.globals[name] = self.fixed_now[name]
+        return self.fixed_now[name]
+
+    def __getitem__(self, name):
+        if name in self.own or name in self.student:
+            return self.globals[name]
+        if name in self.fixed:
+            return self.fixed_value(name)
+        if name.startswith("__") or hasattr(builtins, name):
+            raise KeyError(name)
+        self.take(name, self.session.ask("get", names=[name]).get(name, {"__missing__": name}))
+        if name not in self.student:
+            raise KeyError(name)
+        return self.globals[name]
+
+    def __setitem__(self, name, value):
+        if getattr(value, "__name__", None) == "matplotlib.pyplot" and type(value).__name__ == "module":
+            value = self.session.pyplot_facade(value)
+        self.globals[name] = value
+        if name in self.borrowed:  # the test rebinds a name it took from the student: so does Jupyter
+            self.session.ask("setname", name=name, value=value)
+            self.student.add(name)
         else:
-            try:
-                values[name] = codec.decode(data)
-            except (codec.CodecError, ValueError, TypeError, KeyError):
-                values[name] = codec.Unsupported("unknown", "it could not be decoded")
-    return values
+            self.own.add(name)
+
+    def __delitem__(self, name):
+        if name in self.student:
+            self.session.ask("delname", name=name)
+            self.student.discard(name)
+            self.globals.pop(name, None)
+            return
+        if name not in self.globals:
+            raise KeyError(name)
+        del self.globals[name]
+        self.own.discard(name)
+
+    def __iter__(self):
+        return iter(self.globals)
+
+    def __len__(self):
+        return len(self.globals)
+
+    def __contains__(self, name):
+        return name in self.globals
 
 
-def _assertion_line(code: str, exc: BaseException, filename: str) -> str:
-    tb = exc.__traceback__
-    line = None
+class _CappedOutput(io.StringIO):
+    def write(self, text):
+        room = MAX_TEST_OUTPUT - self.tell()
+        if room > 0:
+            super().write(str(text)[:room])
+        return len(text)
+
+
+def _failing_line(code: str, exc: BaseException, filename: str) -> str:
+    tb, line = exc.__traceback__, None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:
             line = tb.tb_lineno
         tb = tb.tb_next
     lines = code.splitlines()
-    if line and 0 < line <= len(lines):
-        return lines[line - 1].strip()
-    return ""
+    return lines[line - 1].strip() if line and 0 < line <= len(lines) else ""
 
 
-def run_test(code: str, name: str, sandbox: Sandbox, deadline: float) -> tuple[bool, str]:
-    """Run one test; (passed, message). Sandbox deaths and timeouts propagate to the caller."""
+def describe_failure(code: str, exc: BaseException, filename: str) -> str:
+    """One line saying why a test failed, in words a student can act on."""
+    line = _failing_line(code, exc, filename)
+    where = f" (in `{line}`)" if line else ""
+    if is_student_exception(exc):
+        text = str(exc)
+        return f"your code raised {type(exc).__name__}" + (f": {text}" if text else "") + where
+    if isinstance(exc, AssertionError):
+        return str(exc) or (f"assertion failed: {line}" if line else "assertion failed")
+    if isinstance(exc, NameError):
+        missing = getattr(exc, "name", None) or str(exc)
+        return f"{missing} is not defined: did you run the cell that defines it?"
+    if isinstance(exc, codec.CodecError):
+        return f"a value could not be checked ({exc})"
+    text = str(exc)
+    return f"{type(exc).__name__}" + (f": {text}" if text else "") + where
+
+
+def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[bool, str, str]:
+    """Run one test cell; (passed, message, output). Sandbox deaths and timeouts propagate."""
     filename = f"<test {name}>"
     try:
         compiled = _compiled(code, filename)
     except SyntaxError as exc:
-        return False, f"the test itself does not compile ({exc.msg}); tell your instructor"
-    namespace = {"__builtins__": builtins, "__name__": "__coursekit_test__"}
-    namespace.update(fetch(sandbox, free_names(code), deadline))
+        return False, f"the test itself does not compile ({exc.msg}); tell your instructor", ""
+    session = scope.session
+    session.deadline = deadline
+    output = _CappedOutput()
+    here = os.getcwd()
+    passed, message = True, ""
     try:
-        exec(compiled, namespace)
+        with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+            scope.begin(code)
+            if session.workdir is not None:
+                os.chdir(session.workdir)
+            exec(compiled, scope.globals, scope)
     except (SandboxDied, SandboxTimeout):
         raise
-    except AssertionError as exc:
-        message = str(exc) or f"assertion failed: {_assertion_line(code, exc, filename)}"
-        return False, message
-    except StudentError as exc:
-        return False, str(exc)
-    except NameError as exc:
-        missing = getattr(exc, "name", None) or str(exc)
-        return False, f"{missing} is not defined: did you run the cell that defines it?"
-    except (codec.CodecError,) as exc:
-        return False, f"a value could not be checked ({exc})"
-    except Exception as exc:
-        return False, f"{type(exc).__name__}: {exc}"
-    return True, ""
+    except KeyboardInterrupt as exc:
+        if not is_student_exception(exc):
+            raise  # the instructor pressed Ctrl-C
+        passed, message = False, describe_failure(code, exc, filename)
+    except BaseException as exc:  # pytest's Failed, SystemExit and the like are failures too
+        passed, message = False, describe_failure(code, exc, filename)
+    finally:
+        os.chdir(here)
+    return passed, message, output.getvalue()

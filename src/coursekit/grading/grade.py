@@ -6,6 +6,9 @@ question: the process is replaced, the cells that worked are run again, and grad
 """
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,11 +16,17 @@ from pathlib import Path
 from coursekit.exercise.parse import SETUP, SOLUTION, Assignment
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
-from coursekit.grading.evaluate import TestOutcome, run_test
+from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
+from coursekit.grading.reference import fixed_setup_values
+from coursekit.grading.remote import Session
 from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote
 
 MAX_RESTARTS = 8
 GRADED, INVALID, ERROR, TIMEOUT = "graded", "invalid", "error", "timeout"
+NEEDS_GRADING = "needs_grading"
+MAX_FEEDBACK_CHARS = 20_000
+# What a kernel run by nbgrader's autograder has in its environment; sources may test for it.
+PRELUDE = "import os as _ck_os\n_ck_os.environ['NBGRADER_EXECUTION'] = 'autograde'\ndel _ck_os"
 
 
 @dataclass
@@ -66,38 +75,63 @@ def _key(assignment: Assignment, cell) -> str | None:
     return cell.get("id")
 
 
+def _first_line(code: str) -> str:
+    line = next((ln.strip() for ln in code.splitlines() if ln.strip()), "")
+    return line if len(line) <= 40 else line[:37] + "..."
+
+
+def cell_label(code: str, question: str | None, role: str) -> str:
+    """How feedback names a cell: JupyterLab shows no cell numbers, so by its question or first line."""
+    if role == SOLUTION and question:
+        return f"your answer to {question}"
+    if role == SETUP:
+        return f"the setup cell `{_first_line(code)}`"
+    return f"the cell you added, `{_first_line(code)}`"
+
+
 def plan(assignment: Assignment, nb) -> list[Step]:
     """The cells to run, in the submission's order, with source setup cells restored."""
     by_key = {c.key: c for c in assignment.cells}
     question_at = {c.index: c.question for c in assignment.cells}
-    steps, used, anchor = [], set(), -1
-    for number, cell in enumerate(nb.cells, start=1):
+    steps, used, anchor = [Step(PRELUDE, None, -1, "grader prelude")], set(), -1
+    for cell in nb.cells:
         source = by_key.get(_key(assignment, cell))
         if source is not None and source.key not in used:
             used.add(source.key)
             anchor = source.index
             if cell.cell_type == "code" and source.role == SETUP:
-                steps.append(Step(source.source, source.question, anchor, f"cell {number}"))
+                steps.append(Step(source.source, source.question, anchor, cell_label(source.source, None, SETUP)))
             elif cell.cell_type == "code" and source.role == SOLUTION:
-                steps.append(Step(cell.source, source.question, anchor, f"cell {number}"))
+                steps.append(Step(cell.source, source.question, anchor, cell_label(cell.source, source.question, SOLUTION)))
             continue
         if cell.cell_type == "code" and cell.source.strip():
-            steps.append(Step(cell.source, question_at.get(anchor), anchor, f"cell {number} (added)"))
+            steps.append(Step(cell.source, question_at.get(anchor), anchor, cell_label(cell.source, None, "added")))
     for source in assignment.cells:
         if source.role == SETUP and source.key not in used:
             position = next((i for i, s in enumerate(steps) if s.anchor > source.index), len(steps))
-            steps.insert(position, Step(source.source, source.question, source.index, "setup cell from the source"))
+            steps.insert(position, Step(source.source, source.question, source.index,
+                                        cell_label(source.source, None, SETUP)))
     return steps
+
+
+def manual_answer(assignment: Assignment, nb, question) -> str:
+    """The student's answer to a manually graded question: the text of its cells in the submission."""
+    keys = set(question.cell_keys)
+    parts = [cell.source for cell in nb.cells if _key(assignment, cell) in keys]
+    return "\n\n".join(parts)[:MAX_FEEDBACK_CHARS]
 
 
 class _Run:
     """The state of grading one submission: the live sandbox, what ran, what each question got."""
 
     def __init__(self, assignment: Assignment, zygote: Zygote, limits: Limits, show_hidden: bool,
-                 protect: list[Path] = ()):
+                 protect: list[Path] = (), fixed: dict | None = None):
         self.assignment, self.zygote, self.limits, self.show_hidden = assignment, zygote, limits, show_hidden
         self.protect = list(protect)
+        self.fixed = fixed or {}
         self.sandbox: Sandbox | None = None
+        self.session: Session | None = None
+        self.scope: TestScope | None = None
         self.done: list[Step] = []
         self.budget = {q.id: limits.question_seconds for q in assignment.questions}
         self.problems: dict[str, list[str]] = {q.id: [] for q in assignment.questions}
@@ -106,6 +140,9 @@ class _Run:
         self.restarts = 0
         self.output = ""
         self.containment: dict = {}
+        self.workdir = Path(tempfile.mkdtemp(prefix="coursekit-tests-"))
+        for path in assignment.shipped_files():
+            shutil.copy2(path, self.workdir / path.name)
 
     def _deadline(self, question: str | None) -> float:
         budget = self.budget.get(question, self.limits.question_seconds)
@@ -116,7 +153,10 @@ class _Run:
             self.budget[question] -= time.monotonic() - since
 
     def _replace_sandbox(self) -> bool:
-        """Start a fresh process and replay the cells that ran fine; False when that fails."""
+        """Start a fresh process and replay the cells that ran fine; False when that fails.
+
+        The test namespace starts afresh too: its handles pointed into the process that ended.
+        """
         self.close()
         if self.restarts > MAX_RESTARTS or time.monotonic() > self.deadline:
             return False
@@ -127,9 +167,14 @@ class _Run:
             if self.deadline == float("inf"):
                 self.deadline = time.monotonic() + self.limits.submission_seconds
             self.containment = self.containment or self.sandbox.containment
+            self.session = Session(self.sandbox, self.deadline)
+            self.session.workdir = self.workdir
+            self.session.files_seen = {p.name: (p.lstat().st_size, p.lstat().st_mtime_ns)
+                                       for p in self.workdir.iterdir() if p.is_file()}
+            self.scope = TestScope(self.session, self.fixed)
             for step in self.done:  # their errors, if any, were recorded the first time
-                self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
-                                     min(time.monotonic() + self.limits.question_seconds, self.deadline))
+                self.session.deadline = min(time.monotonic() + self.limits.question_seconds, self.deadline)
+                self.session.exchange({"op": "exec", "code": step.code, "cell": step.label})
         except (SandboxDied, SandboxTimeout):
             return False
         return True
@@ -152,10 +197,10 @@ class _Run:
             return
         started = time.monotonic()
         try:
-            reply = self.sandbox.request({"op": "exec", "code": step.code, "cell": step.label},
-                                         self._deadline(step.question))
+            self.session.deadline = self._deadline(step.question)
+            reply = self.session.exchange({"op": "exec", "code": step.code, "cell": step.label})
         except (SandboxDied, SandboxTimeout) as exc:
-            self._trouble(step.question, exc, f"Your code in {step.label}")
+            self._trouble(step.question, exc, step.label[0].upper() + step.label[1:])
             self._spend(step.question, started)
             self._replace_sandbox()
             return
@@ -163,11 +208,16 @@ class _Run:
         self.done.append(step)
         if not reply.get("ok") and step.question in self.problems:
             error = reply.get("error") or {}
-            line = f" (line {error['line']})" if error.get("line") else ""
-            self.problems[step.question].append(
-                f"{step.label}{line} raised {error.get('type', 'an error')}: {error.get('message', '')}".rstrip(": "))
+            line = f" (line {error['line']})" if isinstance(error.get("line"), int) else ""
+            kind = str(error.get("type", "an error"))[:100]
+            message = str(error.get("message", ""))[:500]
+            label = step.label[0].upper() + step.label[1:]
+            self.problems[step.question].append(f"{label}{line} raised {kind}: {message}".rstrip(": "))
 
-    def test_question(self, question) -> QuestionResult:
+    def test_question(self, question, nb) -> QuestionResult:
+        if question.manual:
+            return QuestionResult(question.id, 0.0, question.points, NEEDS_GRADING,
+                                  "waiting for your instructor to grade it", [], manual_answer(self.assignment, nb, question))
         outcomes = []
         for test in question.tests:
             if self.status.get(question.id) == TIMEOUT or self.sandbox is None and not self._replace_sandbox():
@@ -175,15 +225,48 @@ class _Run:
                                             test.weight))
                 continue
             started = time.monotonic()
+            output = ""
             try:
-                passed, message = run_test(test.code, test.name, self.sandbox, self._deadline(question.id))
+                if test.hidden:
+                    passed, message, output = self.run_hidden(test, question)
+                else:
+                    passed, message, output = run_test(test.code, test.name, self.scope, self._deadline(question.id))
             except (SandboxDied, SandboxTimeout) as exc:
                 self._trouble(question.id, exc, f"Calling your code from {test.name}")
                 passed, message = False, "your code did not finish"
                 self._replace_sandbox()
             self._spend(question.id, started)
-            outcomes.append(TestOutcome(test.name, test.hidden, passed, message, test.weight))
+            outcomes.append(TestOutcome(test.name, test.hidden, passed, message[:MAX_FEEDBACK_CHARS], test.weight,
+                                        output[:MAX_FEEDBACK_CHARS]))
         return self._score(question, outcomes)
+
+    def run_hidden(self, test, question) -> tuple[bool, str, str]:
+        """A hidden test runs against a throw-away copy of the student's process and test namespace.
+
+        Its inputs never reach the process whose later errors and output are shown to the student,
+        and whatever it changes (student state, test names, files, random state) is forgotten.
+        """
+        deadline = self._deadline(question.id)
+        fork = self.sandbox.fork(deadline)
+        saved_session, saved_scope = self.session.snapshot(), self.scope.snapshot()
+        copy = Path(tempfile.mkdtemp(prefix="coursekit-hidden-"))
+        shutil.copytree(self.workdir, copy, symlinks=True, dirs_exist_ok=True)
+        self.session.sandbox, self.session.workdir = fork, copy
+        timed_out = False
+        try:
+            return run_test(test.code, test.name, self.scope, deadline)
+        except SandboxTimeout:
+            timed_out = True
+            self.status[question.id] = TIMEOUT
+            self.problems[question.id].append(f"your code ran past the time limit in {test.name} and was stopped")
+            return False, "your code did not finish", ""
+        except SandboxDied as exc:
+            return False, str(exc), ""
+        finally:
+            self.session.restore(saved_session)
+            self.scope.restore(saved_scope)
+            shutil.rmtree(copy, ignore_errors=True)
+            fork.close(time.monotonic() + (5.0 if timed_out else self.limits.question_seconds))
 
     def _score(self, question, outcomes: list[TestOutcome]) -> QuestionResult:
         total = sum(o.weight for o in outcomes)
@@ -198,20 +281,29 @@ class _Run:
                               self._feedback(outcomes, self.problems[question.id]), outcomes)
 
     def _feedback(self, outcomes: list[TestOutcome], problems: list[str]) -> str:
+        """The student's view: hidden tests say passed or failed and nothing else."""
         lines = list(problems)
         for outcome in outcomes:
             mark = "passed" if outcome.passed else "failed"
             if outcome.hidden and not self.show_hidden:
                 lines.append(f"hidden test {mark}")
-            else:
-                lines.append(f"{outcome.name} {mark}" + (f": {outcome.message}" if outcome.message else ""))
-        return "\n".join(lines)
+                continue
+            lines.append(f"{outcome.name} {mark}" + (f": {outcome.message}" if outcome.message
+                                                     and outcome.message != mark else ""))
+            if outcome.output.strip():
+                lines.append("  output: " + outcome.output.strip()[:2000].replace("\n", "\n  "))
+        return "\n".join(lines)[:MAX_FEEDBACK_CHARS]
 
     def close(self) -> None:
         if self.sandbox is not None:
             self.output += self.sandbox.output
             self.sandbox.kill()
             self.sandbox = None
+            self.session = None
+
+    def cleanup(self) -> None:
+        self.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
@@ -221,6 +313,7 @@ def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
     In a notebook whose cells keep the source's order, each question's tests run right after its
     cells, as the student saw them; if the student reordered cells, all tests run at the end.
     """
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
     steps = plan(assignment, nb)
     test_points = {}
     for cell in assignment.cells:
@@ -228,18 +321,19 @@ def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
             test_points[cell.question] = max(test_points.get(cell.question, -1), cell.index)
     pending = sorted(assignment.questions, key=lambda q: test_points.get(q.id, 0))
     in_order = all(a.anchor <= b.anchor for a, b in zip(steps, steps[1:]))
-    run = _Run(assignment, zygote, limits, show_hidden, protect)
+    fixed = fixed_setup_values(assignment, zygote, limits)
+    run = _Run(assignment, zygote, limits, show_hidden, protect, fixed)
     results = {}
     try:
         for step in steps:
             while in_order and pending and test_points.get(pending[0].id, 0) < step.anchor:
                 question = pending.pop(0)
-                results[question.id] = run.test_question(question)
+                results[question.id] = run.test_question(question, nb)
             run.execute(step)
         for question in pending:
-            results[question.id] = run.test_question(question)
+            results[question.id] = run.test_question(question, nb)
     finally:
-        run.close()
+        run.cleanup()
     return [results[q.id] for q in assignment.questions], run.output, run.containment
 
 
@@ -273,6 +367,11 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
         questions, output, containment = grade_notebook(assignment, nb, zygote, limits, show_hidden, protected)
     except RuntimeError as exc:  # the fork server itself failed: nothing the student did
         return ungraded(assignment, submission, ERROR, str(exc), file_digest, time.monotonic() - started)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # nothing one submission does may end the run: it gets its row
+        return ungraded(assignment, submission, ERROR, f"the grader could not finish this notebook "
+                        f"({type(exc).__name__}: {str(exc)[:200]})", file_digest, time.monotonic() - started)
     statuses = {q.status for q in questions}
     status, reason = GRADED, ""
     if TIMEOUT in statuses:

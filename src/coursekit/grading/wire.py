@@ -23,5 +23,5 @@ def loads(raw: bytes):
         raise CodecError("message too large")
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad UTF-8 or JSON, integers past Python's digit limit
         raise CodecError("message is not JSON") from None

@@ -1,0 +1,743 @@
+"""The grader's side of a test talking to the student's process: handles, callbacks, shared state.
+
+A test runs in the grader, on the grader's own builtins and libraries. Plain data the student
+produced arrives by value (:mod:`coursekit.grading.codec`). Everything else (the student's
+functions, classes, instances, generators, figures, fitted models) stays in the student's process
+and the test gets a *handle*: an instance of a class built here for the student's class, whose
+attribute access, calls, iteration, ``len`` and item access run there and come back by value or
+as further handles. So a test means what it means in Jupyter, while every verdict stays here:
+
+- comparisons between a handle and grader data are decided here (a handle equals nothing but
+  itself), so an object whose ``__eq__`` always says True earns nothing; two student objects
+  compare with the student's own class, as in Jupyter;
+- exceptions come back as the same built-in class, and a student's exception class becomes a
+  class of the same name deriving from the same built-in base, so ``except`` and ``pytest.raises``
+  match;
+- arguments a call changed in place are changed here in place; output printed during a call is
+  printed into the test's ``sys.stdout``; the global random states (``random``, ``numpy.random``)
+  and the files of the work folder are the same on both sides;
+- objects of the test handed to student code (a lambda, a random generator, an estimator) stay
+  here and are used by callback, with only public attributes reachable.
+No student code ever runs in this process, and nothing is imported on the student's word.
+"""
+from __future__ import annotations
+
+import base64
+import builtins
+import dataclasses
+import inspect
+import os
+import random
+import sys
+import types
+from pathlib import Path
+
+from coursekit.grading import codec
+from coursekit.grading.sandbox import Sandbox
+
+MAX_FILE_BYTES = 8 << 20
+MAX_FILES = 500
+_TYPE_ALIASES = {"function": types.FunctionType, "generator": types.GeneratorType, "method": types.MethodType,
+                 "builtin_function_or_method": types.BuiltinFunctionType, "coroutine": types.CoroutineType}
+
+
+class Remote:
+    """Base of every handle on a student object."""
+
+    __slots__ = ("_ck_session", "_ck_ref", "__weakref__")
+
+    def __getattr__(self, name):
+        if name.startswith("_ck_"):
+            raise AttributeError(name)
+        if name in type(self)._ck_methods:
+            return RemoteMethod(self, name)
+        return self._ck_session.ask("getattr", self, name=name)
+
+    def __setattr__(self, name, value):
+        if name.startswith("_ck_"):
+            object.__setattr__(self, name, value)
+        else:
+            self._ck_session.ask("setattr", self, name=name, value=value)
+
+    def __delattr__(self, name):
+        self._ck_session.ask("delattr", self, name=name)
+
+    def __repr__(self):
+        return self._ck_session.ask("repr", self)
+
+    def __str__(self):
+        return self._ck_session.ask("str", self)
+
+    def __format__(self, spec):
+        return self._ck_session.ask("format", self, spec=spec)
+
+    def __dir__(self):
+        return self._ck_session.ask("special", self, name="__dir__")
+
+
+class RemoteMethod:
+    """``handle.method`` before it is called: one round trip for ``handle.method(...)``."""
+
+    __slots__ = ("owner", "name")
+
+    def __init__(self, owner, name):
+        self.owner, self.name = owner, name
+
+    def __call__(self, *args, **kwargs):
+        return self.owner._ck_session.ask("callmethod", self.owner, name=self.name, args=args, kwargs=kwargs)
+
+    def _resolved(self):
+        return self.owner._ck_session.ask("getattr", self.owner, name=self.name)
+
+    def __getattr__(self, name):
+        return getattr(self._resolved(), name)
+
+    def __repr__(self):
+        return repr(self._resolved())
+
+    def __eq__(self, other):
+        if isinstance(other, RemoteMethod):
+            return self.owner is other.owner and self.name == other.name
+        return NotImplemented
+
+    def __hash__(self):
+        return hash((id(self.owner), self.name))
+
+
+class RemoteException:
+    """Mixin of exception classes rebuilt from the student's: attributes are read from the original."""
+
+    def __getattr__(self, name):
+        if name.startswith("_ck_") or "_ck_ref" not in self.__dict__:
+            raise AttributeError(name)
+        return self._ck_session.ask("getattr", self, name=name)
+
+    def __str__(self):
+        if "_ck_message" in self.__dict__:
+            return self._ck_message
+        if "_ck_ref" in self.__dict__:
+            return self._ck_session.ask("str", self)
+        return BaseException.__str__(self)
+
+
+class _PerInstance:
+    """A class attribute (``__doc__``, ``__module__``) that an instance reads from the student's object."""
+
+    def __init__(self, name, class_value):
+        self.name, self.class_value = name, class_value
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self.class_value
+        return instance._ck_session.ask("getattr", instance, name=self.name)
+
+
+class RemoteClass(type):
+    """Metaclass of classes built for the student's classes: calls and checks go to the student's class."""
+
+    def __call__(cls, *args, **kwargs):
+        if "_ck_class_ref" not in cls.__dict__:
+            return super().__call__(*args, **kwargs)
+        return cls._ck_class_session.ask("call", cls, args=args, kwargs=kwargs)
+
+    def __getattr__(cls, name):
+        if name.startswith("_ck_") or name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return cls._ck_class_session.ask("getattr", cls, name=name)
+
+    def __instancecheck__(cls, obj):
+        if type.__instancecheck__(cls, obj):
+            return True
+        session = cls.__dict__.get("_ck_class_session")
+        if session is not None and _student_side(obj, session):
+            return session.ask("isinstance", cls, value=obj)
+        return False
+
+    def __subclasscheck__(cls, other):
+        if type.__subclasscheck__(cls, other):
+            return True
+        session = cls.__dict__.get("_ck_class_session")
+        if session is not None and isinstance(other, RemoteClass) and other.__dict__.get("_ck_class_session") is session:
+            return session.ask("issubclass", cls, value=other)
+        return False
+
+
+def _student_side(obj, session) -> bool:
+    if isinstance(obj, Remote):
+        return obj._ck_session is session
+    if isinstance(obj, RemoteException):
+        return obj.__dict__.get("_ck_session") is session
+    if isinstance(obj, RemoteClass):
+        return obj.__dict__.get("_ck_class_session") is session
+    return False
+
+
+_OPERATORS = {"__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__", "__rtruediv__",
+              "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__", "__pow__", "__rpow__", "__matmul__",
+              "__rmatmul__", "__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__"}
+
+
+def _forward(name):
+    def method(self, *args):
+        return self._ck_session.ask("special", self, name=name, args=args)
+
+    def operator(self, other):
+        # ``double(x) + 3.0`` must not hand the test's expected value to the student's class
+        if isinstance(other, Remote) and other._ck_session is self._ck_session:
+            return self._ck_session.ask("special", self, name=name, args=(other,))
+        return NotImplemented
+    chosen = operator if name in _OPERATORS else method
+    chosen.__name__ = name
+    return chosen
+
+
+def _compare(name):
+    def method(self, other):
+        if isinstance(other, Remote) and other._ck_session is self._ck_session:
+            return self._ck_session.ask("special", self, name=name, args=(other,))
+        return NotImplemented  # decided here: a student object equals no grader value
+    method.__name__ = name
+    return method
+
+
+def _iter_method(self):
+    return self._ck_session.ask("iter", self)
+
+
+def _next_method(self):
+    return self._ck_session.ask("next", self)
+
+
+def _len_method(self):
+    return self._ck_session.ask("len", self)
+
+
+def _bool_method(self):
+    return self._ck_session.ask("bool", self)
+
+
+def _hash_method(self):
+    return self._ck_session.ask("hash", self)
+
+
+def _call_method(self, *args, **kwargs):
+    return self._ck_session.ask("call", self, args=args, kwargs=kwargs)
+
+
+def _signature_property(self):
+    return self._ck_session.signature(self)
+
+
+_SPECIAL_BUILDERS = {"__iter__": lambda: _iter_method, "__next__": lambda: _next_method,
+                     "__len__": lambda: _len_method, "__bool__": lambda: _bool_method,
+                     "__call__": lambda: _call_method}
+_COMPARISONS = ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+_NEVER_FORWARDED = ("__contains__", "__str__", "__repr__", "__hash__")  # decided here or always defined
+
+
+class Session:
+    """One submission's conversation with its student process, during tests."""
+
+    def __init__(self, sandbox: Sandbox, deadline: float):
+        self.sandbox, self.deadline = sandbox, deadline
+        self.classes: dict[int, type] = {}
+        self.descriptions: dict[int, dict] = {}
+        self.proxies: dict[int, object] = {}
+        self.lent: dict[int, object] = {}
+        self.lent_numbers: dict[int, int] = {}
+        self.encode = codec.Encoder(self.refer)
+        self.decode = codec.Decoder(self.resolve)
+        self.random_last = None
+        self.workdir: Path | None = None
+        self.files_seen: dict[str, tuple] = {}
+        self.on_refresh = None
+        self.pyplot = None
+
+    # --- references both ways ---------------------------------------------------------------
+    def refer(self, value):
+        """A grader object handed to student code: it stays here and is used by callback."""
+        if isinstance(value, Remote) and value._ck_session is self:
+            return {"__ref__": value._ck_ref}
+        if isinstance(value, RemoteClass) and value.__dict__.get("_ck_class_session") is self:
+            return {"__ref__": value.__dict__["_ck_class_ref"]}
+        if isinstance(value, RemoteException) and value.__dict__.get("_ck_session") is self:
+            return {"__ref__": value.__dict__["_ck_ref"]}
+        if isinstance(value, RemoteMethod):
+            return self.refer(value._resolved())
+        if isinstance(value, (types.ModuleType, type, types.FrameType, types.CodeType)):
+            return {"__unsupported__": type(value).__name__, "reason": "not lent to student code"}
+        number = self.lent_numbers.get(id(value))
+        if number is None:
+            number = len(self.lent) + 1
+            self.lent[number] = value
+            self.lent_numbers[id(value)] = number
+        return {"__gref__": number}
+
+    def resolve(self, tag, data):
+        if tag == "__gref__":
+            try:
+                return self.lent[data["__gref__"]]
+            except (KeyError, TypeError):
+                raise codec.CodecError("unknown grader object") from None
+        number = data["__ref__"]
+        if type(number) is not int:
+            raise codec.CodecError("bad reference")
+        if data.get("kind") == "class":
+            return self.class_for(number)
+        if "module" in data:
+            module = sys.modules.get(str(data["module"]))
+            if module is not None and not str(data["module"]).startswith("__"):
+                return module
+            return self.proxy(number, None)
+        return self.proxy(number, data.get("cls"))
+
+    def proxy(self, number: int, cls_number):
+        if number in self.proxies:
+            return self.proxies[number]
+        cls = self.class_for(cls_number) if type(cls_number) is int else _plain_remote_class()
+        if issubclass(cls, BaseException):
+            handle = cls.__new__(cls)
+            handle.__dict__.update(_ck_session=self, _ck_ref=number)
+        else:
+            if not issubclass(cls, Remote):
+                cls = _plain_remote_class()
+            handle = object.__new__(cls)
+            object.__setattr__(handle, "_ck_session", self)
+            object.__setattr__(handle, "_ck_ref", number)
+        self.proxies[number] = handle
+        return handle
+
+    def class_for(self, number: int) -> type:
+        if number in self.classes:
+            return self.classes[number]
+        desc = self.descriptions.get(number)
+        if desc is None:
+            raise codec.CodecError("reference to an undescribed class")
+        self.classes[number] = cls = self.build_class(number, desc)
+        return cls
+
+    def build_class(self, number: int, desc: dict) -> type:
+        name = _safe_name(desc.get("name"), "StudentClass")
+        module = str(desc.get("module", "__main__"))[:200]
+        qualname = str(desc.get("qualname", name))[:400]
+        known = _known_class(module, qualname)
+        if desc.get("exception"):
+            if known is not None and issubclass(known, BaseException):
+                return known  # a library's exception class the grader already has: the real one
+            bases = tuple(self.class_for(b) for b in desc.get("bases", []) if type(b) is int)
+            bases = tuple(b for b in bases if issubclass(b, BaseException))
+            builtin = getattr(builtins, str(desc["exception"]), Exception)
+            if not (isinstance(builtin, type) and issubclass(builtin, BaseException)):
+                builtin = Exception
+            if not bases:
+                bases = (builtin, RemoteException) if builtin is not BaseException else (Exception, RemoteException)
+            namespace = {"__module__": module, "__qualname__": qualname, "_ck_class_session": self,
+                         "_ck_class_ref": number}
+            return RemoteClass(name, bases, namespace)
+        special = set(desc.get("special") or [])
+        namespace = {"__module__": _PerInstance("__module__", module), "__qualname__": qualname,
+                     "__doc__": _PerInstance("__doc__", None), "__slots__": (),
+                     "_ck_class_session": self, "_ck_class_ref": number,
+                     "_ck_methods": frozenset(str(m) for m in (desc.get("methods") or [])[:500])}
+        for method in special:
+            if method in _SPECIAL_BUILDERS:
+                namespace[method] = _SPECIAL_BUILDERS[method]()
+            elif method in _COMPARISONS:
+                namespace[method] = _compare(method)
+            elif method.startswith("__") and method not in _NEVER_FORWARDED and method != "unhashable":
+                namespace[method] = _forward(method)
+        namespace["__hash__"] = None if "unhashable" in special else \
+            (_hash_method if "__hash__" in special else object.__hash__)
+        if "__call__" in special or known is types.FunctionType:
+            namespace["__signature__"] = property(_signature_property)
+        spoof = _spoofable(known)
+        if spoof is not None:
+            namespace["__class__"] = property(lambda self, _cls=spoof: _cls)
+        fields = desc.get("dataclass")
+        if isinstance(fields, list):
+            model = dataclasses.make_dataclass(name, [_safe_name(f, "field") for f in fields[:500]])
+            namespace["__dataclass_fields__"] = model.__dataclass_fields__
+            namespace["__dataclass_params__"] = model.__dataclass_params__
+        return RemoteClass(name, (Remote,), namespace)
+
+    # --- asking the student's process ------------------------------------------------------
+    def ask(self, op: str, target=None, **fields):
+        """Perform ``op`` on a student object and return the result here (by value or as a handle)."""
+        message = {"op": op}
+        if target is not None:
+            message["target"] = self.refer(target)["__ref__"]
+        if "args" in fields:
+            args, kwargs = fields.pop("args"), fields.pop("kwargs", {}) or {}
+            message["args"] = [self.encode(a) for a in args]
+            message["kwargs"] = {str(k): self.encode(v) for k, v in kwargs.items()}
+        else:
+            args, kwargs = (), {}
+        for key in ("value", "key"):
+            if key in fields:
+                message[key] = self.encode(fields.pop(key))
+        message.update(fields)
+        reply = self.exchange(message)
+        if "mutated" in reply:
+            self.write_back(reply["mutated"], args, kwargs)
+        if not reply.get("ok"):
+            raise self.rebuild(reply.get("error") or {})
+        if op == "get":
+            return reply.get("values") or {}
+        return self.decode(reply.get("value"))
+
+    def exchange(self, message: dict) -> dict:
+        """One request with everything a kernel shares: random states, files, output, fresh names."""
+        state = _random_state()
+        if self.random_last is not None and not _same_random(state, self.random_last):
+            message["random"] = codec.encode({"py": state[0], **({"np": state[1]} if state[1] is not None else {})})
+        if self.workdir is not None:
+            files = self.files_changed()
+            if files:
+                message["files"] = files
+        reply = self.sandbox.request(message, self.deadline, on_callback=self.callback)
+        self.absorb(reply)
+        return reply
+
+    def absorb(self, reply: dict) -> None:
+        classes = reply.get("classes")
+        if isinstance(classes, dict):
+            for key, desc in list(classes.items())[:10000]:
+                if isinstance(desc, dict) and str(key).isdigit():
+                    self.descriptions.setdefault(int(key), desc)
+        if isinstance(reply.get("stdout"), str):
+            sys.stdout.write(reply["stdout"][: 1 << 20])
+        if "random" in reply:
+            try:
+                state = codec.decode(reply["random"])
+                random.setstate(state["py"])
+                if "np" in state and "numpy" in sys.modules:
+                    sys.modules["numpy"].random.set_state(state["np"])
+            except Exception:  # a garbled state is the student's loss: the grader keeps its own
+                pass
+            self.random_last = _random_state()
+        elif self.random_last is None:
+            self.random_last = _random_state()
+        if isinstance(reply.get("files"), dict) and self.workdir is not None:
+            self.put_files(reply["files"])
+        if isinstance(reply.get("refresh"), dict) and self.on_refresh is not None:
+            self.on_refresh(reply["refresh"])
+
+    def rebuild(self, error: dict) -> BaseException:
+        """The student's exception as the same class here (or one of the same name and built-in base)."""
+        kind = str(error.get("type", "Exception"))[:200]
+        message = str(error.get("message", ""))[:4000]
+        exc = None
+        try:
+            exc = self.decode(error["exc"]) if "exc" in error else None
+        except (codec.CodecError, KeyError):
+            exc = None
+        builtin = getattr(builtins, kind, None)
+        if isinstance(exc, BaseException) and isinstance(exc, RemoteException):
+            exc.__dict__["_ck_message"] = message
+            try:
+                BaseException.__init__(exc, *self.decode(error.get("args", {"__tuple__": [message]})))
+            except (codec.CodecError, TypeError):
+                BaseException.__init__(exc, message)
+        elif isinstance(exc, BaseException) or isinstance(builtin, type) and issubclass(builtin, BaseException):
+            cls = type(exc) if isinstance(exc, BaseException) else builtin
+            exc = _instantiate(cls, error, message, self.decode)
+        else:
+            exc = StudentError(f"{kind}: {message}")
+        try:
+            exc.__dict__["_ck_student"] = True
+            exc.__dict__["_ck_line"] = error.get("line")
+        except (AttributeError, TypeError):
+            pass
+        return exc
+
+    def signature(self, handle) -> inspect.Signature:
+        data = self.ask("signature", handle)
+        params = []
+        for entry in data.get("parameters", []):
+            kind = getattr(inspect.Parameter, str(entry.get("kind")), inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            extra = {}
+            if "default" in entry:
+                extra["default"] = entry["default"]
+            if "annotation" in entry:
+                annotation = entry["annotation"]
+                extra["annotation"] = getattr(builtins, annotation, annotation) if isinstance(annotation, str) \
+                    and annotation in ("int", "float", "str", "bool", "list", "dict", "tuple", "set", "bytes") \
+                    else annotation
+            params.append(inspect.Parameter(_safe_name(entry.get("name"), "arg"), kind, **extra))
+        returns = data.get("return", inspect.Signature.empty)
+        return inspect.Signature(params, return_annotation=returns)
+
+    def write_back(self, mutated: dict, args, kwargs) -> None:
+        """Change the test's own arguments in place, as the student's call changed its copies."""
+        for key, data in list(mutated.items())[:1000]:
+            try:
+                original = args[int(key)] if str(key).isdigit() else kwargs[key]
+                update_in_place(original, self.decode(data))
+            except (codec.CodecError, IndexError, KeyError, TypeError, ValueError):
+                continue
+
+    # --- callbacks: student code using what the test lent ------------------------------------
+    def callback(self, message: dict) -> dict:
+        reply = {"cb": message.get("cb")}
+        try:
+            self.absorb({"classes": message.get("classes")})
+            target = self.lent[message["target"]]
+            action = message.get("action")
+            args = [self.decode(a) for a in message.get("args", [])]
+            kwargs = {str(k): self.decode(v) for k, v in (message.get("kwargs") or {}).items()}
+            if action == "call":
+                if not callable(target):
+                    raise TypeError(f"{type(target).__name__} object is not callable")
+                result = target(*args, **kwargs)
+            elif action == "getattr":
+                name = str(message.get("name", ""))
+                if name.startswith("_"):
+                    raise AttributeError(name)
+                result = getattr(target, name)
+                if not _lendable(result, target):
+                    raise AttributeError(f"{name} is not available to student code")
+            elif action == "iter":
+                result = iter(target)
+            elif action == "next":
+                result = next(target)
+            elif action == "len":
+                result = len(target)
+            elif action == "getitem":
+                result = target[self.decode(message.get("key"))]
+            elif action == "repr":
+                result = repr(target)
+            else:
+                raise ValueError("unknown callback")
+            reply.update(ok=True, value=self.encode(result))
+        except Exception as exc:
+            reply.update(ok=False, error={"type": type(exc).__name__ if type(exc).__module__ == "builtins"
+                                          else "Exception", "message": str(exc)[:2000]})
+        return reply
+
+    # --- the work folder, mirrored here for the test --------------------------------------------
+    def files_changed(self) -> dict:
+        now, changed = {}, {}
+        for path in _regular_files(self.workdir):
+            info = path.lstat()
+            name = path.relative_to(self.workdir).as_posix()
+            now[name] = (info.st_size, info.st_mtime_ns)
+            if self.files_seen.get(name) != now[name] and info.st_size <= MAX_FILE_BYTES:
+                changed[name] = base64.b64encode(_read_regular(path)).decode("ascii")
+        deleted = [name for name in self.files_seen if name not in now]
+        self.files_seen = now
+        return {"put": changed, "delete": deleted} if changed or deleted else {}
+
+    def put_files(self, files: dict) -> None:
+        """Write the student's changed files into the test's folder: plain names, regular files, capped."""
+        for name, data in list((files.get("put") or {}).items())[:MAX_FILES]:
+            target = _inside(self.workdir, name)
+            if target is None or not isinstance(data, str) or len(data) > MAX_FILE_BYTES * 4 // 3 + 8:
+                continue
+            try:
+                raw = base64.b64decode(data, validate=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.is_symlink() or target.exists() and not target.is_file():
+                    continue
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(raw)
+            except (OSError, ValueError):
+                continue
+        for name in list(files.get("delete") or [])[:MAX_FILES]:
+            target = _inside(self.workdir, name)
+            if target is not None and target.is_file() and not target.is_symlink():
+                target.unlink()
+        self.files_seen = {p.relative_to(self.workdir).as_posix(): (p.lstat().st_size, p.lstat().st_mtime_ns)
+                           for p in _regular_files(self.workdir)}
+
+    def snapshot(self) -> dict:
+        """What a hidden test run in a throw-away copy of the student's process may change here."""
+        return {"proxies": dict(self.proxies), "classes": dict(self.classes), "descriptions": dict(self.descriptions),
+                "lent": dict(self.lent), "lent_numbers": dict(self.lent_numbers), "random_last": self.random_last,
+                "files_seen": dict(self.files_seen), "workdir": self.workdir, "sandbox": self.sandbox,
+                "pyplot": self.pyplot, "random": _random_state()}
+
+    def restore(self, saved: dict) -> None:
+        for key, value in saved.items():
+            if key != "random":
+                setattr(self, key, value)
+        random.setstate(saved["random"][0])
+        if saved["random"][1] is not None:
+            sys.modules["numpy"].random.set_state(saved["random"][1])
+
+    def pyplot_facade(self, module):
+        """``matplotlib.pyplot`` in a test: its state functions act on the student's figures."""
+        if self.pyplot is None:
+            self.pyplot = PyplotFacade(self, module)
+        return self.pyplot
+
+
+class PyplotFacade(types.ModuleType):
+    """The test's ``plt``: functions run on the student's pyplot (gcf, gca, close...), classes are the grader's."""
+
+    def __init__(self, session: Session, module):
+        super().__init__(module.__name__)
+        self._ck_session, self._ck_module, self._ck_remote = session, module, None
+
+    def __getattr__(self, name):
+        value = getattr(self._ck_module, name)
+        if not isinstance(value, types.FunctionType) or name.startswith("_"):
+            return value
+        if self._ck_remote is None:
+            self._ck_remote = self._ck_session.ask("module", name="matplotlib.pyplot")
+        return getattr(self._ck_remote, name)
+
+
+class StudentError(Exception):
+    """The student's code raised something that could not be rebuilt as its own class."""
+
+
+def _plain_remote_class():
+    return _PLAIN
+
+
+_PLAIN = RemoteClass("StudentObject", (Remote,), {"__slots__": (), "_ck_methods": frozenset(), "__hash__": object.__hash__})
+
+
+def _safe_name(name, default: str) -> str:
+    name = str(name)[:200] if name is not None else ""
+    return name if name.isidentifier() else default
+
+
+def _known_class(module: str, qualname: str):
+    """The grader's own class of that name, only from a module the grader has already imported."""
+    if module == "builtins":
+        if qualname in _TYPE_ALIASES:
+            return _TYPE_ALIASES[qualname]
+        value = getattr(builtins, qualname, None)
+        return value if isinstance(value, type) else None
+    owner = sys.modules.get(module)
+    if owner is None or module == "__main__":
+        return None
+    value = owner
+    for part in qualname.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value if isinstance(value, type) else None
+
+
+_BY_VALUE_TYPES = (int, float, str, bytes, bytearray, list, tuple, dict, set, frozenset, complex, bool, type(None))
+
+
+def _spoofable(known):
+    """Classes a handle may report as its ``__class__`` (for isinstance): never one that crosses by value."""
+    if known is None or not isinstance(known, type) or issubclass(known, BaseException) or known is type:
+        return None
+    if issubclass(known, _BY_VALUE_TYPES):
+        return None
+    if "numpy" in sys.modules and issubclass(known, (sys.modules["numpy"].ndarray, sys.modules["numpy"].generic)):
+        return None
+    if "pandas" in sys.modules:
+        pd = sys.modules["pandas"]
+        if issubclass(known, (pd.Series, pd.DataFrame, pd.Index)):
+            return None
+    return known
+
+
+def _instantiate(cls, error: dict, message: str, decode):
+    try:
+        args = decode(error["args"]) if "args" in error else (message,)
+        exc = cls(*args)
+    except Exception:
+        exc = cls.__new__(cls)
+        BaseException.__init__(exc, message)
+    return exc
+
+
+def _random_state():
+    numpy = sys.modules.get("numpy")
+    return random.getstate(), (numpy.random.get_state() if numpy is not None else None)
+
+
+def _same_random(a, b) -> bool:
+    if a[0] != b[0]:
+        return False
+    if (a[1] is None) != (b[1] is None):
+        return False
+    if a[1] is None:
+        return True
+    return a[1][0] == b[1][0] and a[1][2:] == b[1][2:] and bool((a[1][1] == b[1][1]).all())
+
+
+def _lendable(value, owner) -> bool:
+    """What a lent object's public attribute may return: data, or that object's own methods."""
+    if isinstance(value, (types.ModuleType, type, types.FrameType, types.CodeType, types.FunctionType)):
+        return False
+    if isinstance(value, (types.MethodType, types.BuiltinMethodType)):
+        return getattr(value, "__self__", None) is owner
+    return True
+
+
+def _regular_files(folder: Path):
+    if folder is None:
+        return []
+    found, stack = [], [(folder, 0)]
+    while stack and len(found) < MAX_FILES:
+        current, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and depth < 4:
+                stack.append((Path(entry.path), depth + 1))
+            elif entry.is_file(follow_symlinks=False):
+                found.append(Path(entry.path))
+    return found
+
+
+def _read_regular(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(MAX_FILE_BYTES)
+
+
+def _inside(folder: Path, name) -> Path | None:
+    """``name`` as a path inside ``folder``, or None when it is absolute, climbs out or is odd."""
+    if not isinstance(name, str) or not name or len(name) > 400 or "\x00" in name:
+        return None
+    parts = name.split("/")
+    if name.startswith("/") or any(p in ("", ".", "..") for p in parts) or len(parts) > 5:
+        return None
+    target = folder.joinpath(*parts)
+    current = folder
+    for part in parts[:-1]:
+        current = current / part
+        if current.is_symlink():
+            return None
+    return target
+
+
+def update_in_place(original, new) -> None:
+    """Make ``original`` equal to ``new`` without replacing it, as an in-place change in Jupyter would."""
+    if original is new:
+        return
+    if type(original) is list and type(new) is list:
+        original[:] = new
+    elif isinstance(original, dict) and isinstance(new, dict):
+        original.clear()
+        original.update(new)
+    elif type(original) is set and isinstance(new, (set, frozenset)):
+        original.clear()
+        original.update(new)
+    elif type(original) is bytearray and type(new) is bytearray:
+        original[:] = new
+    elif "numpy" in sys.modules and isinstance(original, sys.modules["numpy"].ndarray):
+        np = sys.modules["numpy"]
+        if original.shape == np.shape(new):
+            np.copyto(original, new, casting="unsafe")
+    elif "pandas" in sys.modules and isinstance(original, (sys.modules["pandas"].DataFrame, sys.modules["pandas"].Series)):
+        if type(new) is type(original):
+            original._update_inplace(new)  # what pandas' own inplace=True methods do
+    elif type(original) is type(new) and hasattr(original, "__dict__") and hasattr(new, "__dict__"):
+        original.__dict__.update(new.__dict__)
+
+
+def is_student_exception(exc: BaseException) -> bool:
+    return bool(getattr(exc, "__dict__", {}).get("_ck_student"))

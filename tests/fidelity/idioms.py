@@ -1,0 +1,209 @@
+"""The ways instructors write nbgrader tests, one question each: the fidelity suite's assignment.
+
+Each idiom has a reference answer, a second correct answer written differently, a wrong answer
+and an nbgrader test cell (one point). ``build()`` writes them as an nbgrader course folder
+(``source/idioms/idioms.ipynb``, ``submitted/<reference|alternative|wrong>/idioms/idioms.ipynb``)
+so that nbgrader itself can grade it; the points nbgrader gave are in ``expected.json``.
+"""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import nbformat
+
+SETUP = """\
+import numpy as np
+import pandas as pd
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+"""
+
+# (question id, reference, alternative, wrong, test)
+IDIOMS = [
+    ("builtin_exception",
+     "def safe_ratio(a, b):\n    if b == 0:\n        raise ValueError('b must not be zero')\n    return a / b",
+     "def safe_ratio(a, b):\n    try:\n        return a / b\n    except ZeroDivisionError:\n        raise ValueError('zero denominator') from None",
+     "def safe_ratio(a, b):\n    if b == 0:\n        return float('nan')\n    return a / b",
+     "try:\n    safe_ratio(1, 0)\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError('safe_ratio(1, 0) should raise ValueError')\nassert safe_ratio(6, 3) == 2"),
+    ("pytest_raises",
+     "def parse_age(text):\n    if not isinstance(text, str):\n        raise TypeError('text must be a string')\n    return int(text)",
+     "def parse_age(text):\n    if type(text) is not str:\n        raise TypeError(f'expected str, got {type(text).__name__}')\n    return int(text.strip())",
+     "def parse_age(text):\n    return int(text)",
+     "import pytest\nwith pytest.raises(TypeError):\n    parse_age(12.5)\nassert parse_age('41') == 41"),
+    ("raises_match",
+     "def sqrt_checked(x):\n    if x < 0:\n        raise ValueError(f'negative input: {x}')\n    return x ** 0.5",
+     "import math\ndef sqrt_checked(x):\n    if x < 0:\n        raise ValueError('cannot take a negative number')\n    return math.sqrt(x)",
+     "def sqrt_checked(x):\n    return abs(x) ** 0.5",
+     "import pytest\nwith pytest.raises(ValueError, match='negative'):\n    sqrt_checked(-4)\nassert sqrt_checked(9) == 3"),
+    ("own_exception",
+     "class InvalidScore(ValueError):\n    pass\n\ndef check_score(s):\n    if not 0 <= s <= 100:\n        raise InvalidScore(s)\n    return s",
+     "class InvalidScore(ValueError):\n    def __init__(self, score):\n        super().__init__(f'score out of range: {score}')\n        self.score = score\n\ndef check_score(s):\n    if s < 0 or s > 100:\n        raise InvalidScore(s)\n    return s",
+     "class InvalidScore(Exception):\n    pass\n\ndef check_score(s):\n    return min(max(s, 0), 100)",
+     "assert issubclass(InvalidScore, ValueError)\ntry:\n    check_score(140)\nexcept InvalidScore:\n    pass\nelse:\n    raise AssertionError('140 should raise InvalidScore')\ntry:\n    check_score(-1)\nexcept ValueError as error:\n    assert isinstance(error, InvalidScore)\nelse:\n    raise AssertionError('-1 should raise')\nassert check_score(55) == 55"),
+    ("inplace_array",
+     "def center_inplace(values):\n    values -= values.mean()",
+     "def center_inplace(values):\n    mean = values.sum() / len(values)\n    for i in range(len(values)):\n        values[i] = values[i] - mean",
+     "def center_inplace(values):\n    return values - values.mean()",
+     "data = np.array([1.0, 2.0, 3.0, 6.0])\nresult = center_inplace(data)\nassert result is None\nassert np.allclose(data, [-2.0, -1.0, 0.0, 3.0])"),
+    ("inplace_list",
+     "def add_twice(items, value):\n    items.append(value)\n    items.append(value)",
+     "def add_twice(items, value):\n    items.extend([value, value])",
+     "def add_twice(items, value):\n    return items + [value, value]",
+     "bag = [1]\nadd_twice(bag, 5)\nassert bag == [1, 5, 5]"),
+    ("inplace_dict",
+     "def tally(counts, word):\n    counts[word] = counts.get(word, 0) + 1",
+     "def tally(counts, word):\n    if word in counts:\n        counts[word] += 1\n    else:\n        counts[word] = 1",
+     "def tally(counts, word):\n    new = dict(counts)\n    new[word] = new.get(word, 0) + 1\n    return new",
+     "seen = {'a': 1}\ntally(seen, 'a')\ntally(seen, 'b')\nassert seen == {'a': 2, 'b': 1}"),
+    ("inplace_dataframe",
+     "def add_total(frame):\n    frame['total'] = frame['base'] + frame['bonus']",
+     "def add_total(frame):\n    frame.insert(len(frame.columns), 'total', frame.sum(axis=1))",
+     "def add_total(frame):\n    return frame.assign(total=frame['base'] + frame['bonus'])",
+     "pay = pd.DataFrame({'base': [100, 120], 'bonus': [10, 0]})\nadd_total(pay)\nassert list(pay.columns) == ['base', 'bonus', 'total']\nassert pay['total'].tolist() == [110, 120]"),
+    ("class_instances",
+     "class Counter:\n    def __init__(self):\n        self.value = 0\n    def increment(self, by=1):\n        self.value += by\n        return self.value",
+     "class Counter:\n    def __init__(self, start=0):\n        self._n = start\n    @property\n    def value(self):\n        return self._n\n    def increment(self, by=1):\n        self._n = self._n + by\n        return self._n",
+     "class Counter:\n    def __init__(self):\n        self.value = 0\n    def increment(self, by=1):\n        return self.value + by",
+     "c = Counter()\nassert c.increment() == 1\nc.increment(by=4)\nassert c.value == 5\nassert isinstance(c, Counter)\nassert type(c).__name__ == 'Counter'"),
+    ("generator",
+     "def countdown(n):\n    while n > 0:\n        yield n\n        n -= 1",
+     "def countdown(n):\n    yield from range(n, 0, -1)",
+     "def countdown(n):\n    return list(range(n, 0, -1))",
+     "import types\nassert isinstance(countdown(3), types.GeneratorType)\nassert list(countdown(3)) == [3, 2, 1]\ngen = countdown(2)\nassert next(gen) == 2\nassert next(gen) == 1"),
+    ("higher_order",
+     "def apply_twice(function, value):\n    return function(function(value))",
+     "def apply_twice(function, value):\n    for _ in range(2):\n        value = function(value)\n    return value",
+     "def apply_twice(function, value):\n    return function(value) * 2",
+     "assert apply_twice(lambda v: v + 3, 1) == 7\nassert apply_twice(str.upper, 'ab') == 'AB'\ncalls = []\ndef spy(v):\n    calls.append(v)\n    return v * 2\nassert apply_twice(spy, 5) == 20\nassert calls == [5, 10]"),
+    ("captured_output",
+     "def greet(name):\n    print(f'Hello, {name}!')",
+     "def greet(name):\n    print('Hello, ' + name + '!')",
+     "def greet(name):\n    return f'Hello, {name}!'",
+     "import contextlib, io\nbuffer = io.StringIO()\nwith contextlib.redirect_stdout(buffer):\n    greet('Ada')\nassert buffer.getvalue() == 'Hello, Ada!\\n'"),
+    ("returned_axes",
+     "def plot_growth(years, values):\n    fig, ax = plt.subplots()\n    ax.plot(years, values)\n    ax.set_title('Growth')\n    ax.set_xlabel('year')\n    return ax",
+     "def plot_growth(years, values):\n    fig = plt.figure()\n    ax = fig.add_subplot(1, 1, 1)\n    ax.plot(years, values, marker='o')\n    ax.set(title='Growth', xlabel='year')\n    return ax",
+     "def plot_growth(years, values):\n    fig, ax = plt.subplots()\n    ax.bar(years, values)\n    return ax",
+     "ax = plot_growth([2020, 2021, 2022], [1, 3, 7])\nassert isinstance(ax, plt.Axes)\nassert ax.get_title() == 'Growth'\nassert ax.get_xlabel() == 'year'\nassert len(ax.lines) == 1\nassert list(ax.lines[0].get_ydata()) == [1, 3, 7]"),
+    ("current_figure",
+     "def draw_histogram(values):\n    plt.figure()\n    plt.hist(values, bins=4)\n    plt.title('Scores')",
+     "def draw_histogram(values):\n    fig, ax = plt.subplots()\n    ax.hist(values, bins=4)\n    ax.set_title('Scores')",
+     "def draw_histogram(values):\n    plt.figure()\n    plt.plot(values)\n    plt.title('Scores')",
+     "plt.close('all')\ndraw_histogram([1, 2, 2, 3, 3, 3, 4])\nfig = plt.gcf()\nax = fig.axes[0]\nassert ax.get_title() == 'Scores'\nassert len(ax.patches) == 4"),
+    ("numpy_seed",
+     "def noisy_mean(n):\n    return np.random.normal(size=n).mean()",
+     "def noisy_mean(n):\n    draws = np.random.normal(0.0, 1.0, n)\n    return float(np.mean(draws))",
+     "def noisy_mean(n):\n    return np.random.default_rng().normal(size=n).mean()",
+     "np.random.seed(7)\nexpected = np.random.normal(size=50).mean()\nnp.random.seed(7)\nassert abs(noisy_mean(50) - expected) < 1e-12"),
+    ("python_seed",
+     "import random\ndef roll_dice(k):\n    return [random.randint(1, 6) for _ in range(k)]",
+     "import random as rnd\ndef roll_dice(k):\n    rolls = []\n    for _ in range(k):\n        rolls.append(rnd.randint(1, 6))\n    return rolls",
+     "def roll_dice(k):\n    return [((i * 7) % 6) + 1 for i in range(k)]",
+     "import random\nrandom.seed(3)\nexpected = [random.randint(1, 6) for _ in range(10)]\nrandom.seed(3)\nassert roll_dice(10) == expected"),
+    ("student_writes_file",
+     "def save_scores(path, scores):\n    pd.DataFrame({'name': list(scores), 'score': list(scores.values())}).to_csv(path, index=False)",
+     "import csv\ndef save_scores(path, scores):\n    with open(path, 'w', newline='') as handle:\n        writer = csv.writer(handle)\n        writer.writerow(['name', 'score'])\n        writer.writerows(scores.items())",
+     "def save_scores(path, scores):\n    with open(path, 'w') as handle:\n        handle.write(str(scores))",
+     "save_scores('scores.csv', {'ada': 90, 'bob': 75})\nback = pd.read_csv('scores.csv')\nassert back.shape == (2, 2)\nassert back['score'].sum() == 165"),
+    ("test_writes_file",
+     "def count_lines(path):\n    with open(path) as handle:\n        return sum(1 for _ in handle)",
+     "from pathlib import Path\ndef count_lines(path):\n    return len(Path(path).read_text().splitlines())",
+     "def count_lines(path):\n    return 3",
+     "with open('lines.txt', 'w') as handle:\n    handle.write('a\\nb\\nc\\nd\\n')\nassert count_lines('lines.txt') == 4"),
+    ("fitted_model",
+     "from sklearn.linear_model import LogisticRegression\ndef train_classifier(X, y):\n    return LogisticRegression(max_iter=500).fit(X, y)",
+     "from sklearn.neighbors import KNeighborsClassifier\ndef train_classifier(X, y):\n    model = KNeighborsClassifier(n_neighbors=3)\n    model.fit(X, y)\n    return model",
+     "from sklearn.dummy import DummyClassifier\ndef train_classifier(X, y):\n    return DummyClassifier().fit(X, y)",
+     "X = np.array([[0.0], [0.2], [0.4], [2.0], [2.2], [2.4]])\ny = np.array([0, 0, 0, 1, 1, 1])\nmodel = train_classifier(X, y)\nassert model.score(X, y) == 1.0\nassert model.predict(np.array([[0.1], [2.3]])).tolist() == [0, 1]\nassert hasattr(model, 'predict_proba')"),
+    ("namedtuple",
+     "from collections import namedtuple\nPoint = namedtuple('Point', ['x', 'y'])\ndef midpoint(p, q):\n    return Point((p.x + q.x) / 2, (p.y + q.y) / 2)",
+     "from typing import NamedTuple\nclass Point(NamedTuple):\n    x: float\n    y: float\ndef midpoint(p, q):\n    return Point(*( (a + b) / 2 for a, b in zip(p, q)))",
+     "from collections import namedtuple\nPoint = namedtuple('Point', ['x', 'y'])\ndef midpoint(p, q):\n    return Point(p.x + q.x, p.y + q.y)",
+     "m = midpoint(Point(0, 0), Point(2, 4))\nassert m == (1, 2)\nassert m.x == 1 and m.y == 2\nassert m == Point(1, 2)"),
+    ("dataclass",
+     "from dataclasses import dataclass\n@dataclass\nclass Offer:\n    company: str\n    salary: float\ndef best_offer(offers):\n    return max(offers, key=lambda o: o.salary)",
+     "from dataclasses import dataclass, field\n@dataclass(order=True)\nclass Offer:\n    salary: float = field(compare=True)\n    company: str = field(default='', compare=False)\n    def __init__(self, company, salary):\n        self.company, self.salary = company, salary\ndef best_offer(offers):\n    return sorted(offers, key=lambda o: o.salary)[-1]",
+     "from dataclasses import dataclass\n@dataclass\nclass Offer:\n    company: str\n    salary: float\ndef best_offer(offers):\n    return offers[0]",
+     "import dataclasses\noffers = [Offer('a', 90000), Offer('b', 120000), Offer('c', 100000)]\nbest = best_offer(offers)\nassert best.company == 'b'\nassert dataclasses.is_dataclass(best)\nassert dataclasses.asdict(best)['salary'] == 120000\nassert best == offers[1]"),
+    ("introspection",
+     "def salary_range(low, high, *, currency='USD'):\n    \"\"\"Format a salary range.\"\"\"\n    return f'{currency} {low:,}-{high:,}'",
+     "def salary_range(low, high, *, currency='USD'):\n    \"\"\"Return a range such as 'USD 60,000-80,000'.\"\"\"\n    return '{} {:,}-{:,}'.format(currency, low, high)",
+     "def salary_range(low, high, currency='USD'):\n    return f'{currency} {low}-{high}'",
+     "import inspect\nsignature = inspect.signature(salary_range)\nassert list(signature.parameters) == ['low', 'high', 'currency']\nassert signature.parameters['currency'].kind is inspect.Parameter.KEYWORD_ONLY\nassert salary_range.__doc__\nassert salary_range.__name__ == 'salary_range'\nassert salary_range(60000, 80000) == 'USD 60,000-80,000'"),
+    ("uses_helper",
+     "def squares(n):\n    return [i * i for i in range(1, n + 1)]\n\ndef sum_of_squares(n):\n    return sum(squares(n))",
+     "def squares(n):\n    out = []\n    for i in range(1, n + 1):\n        out.append(i ** 2)\n    return out\n\ndef sum_of_squares(n):\n    total = 0\n    for value in squares(n):\n        total += value\n    return total",
+     "def squares(n):\n    return [i * i for i in range(1, n + 1)]\n\ndef sum_of_squares(n):\n    return n * (n + 1) * (2 * n + 1) // 6",
+     "assert sum_of_squares(3) == 14\norig_squares = squares\ndel squares\ntry:\n    sum_of_squares(2)\nexcept NameError:\n    pass\nelse:\n    raise AssertionError('sum_of_squares should use squares')\nfinally:\n    squares = orig_squares"),
+    ("wraps_helper",
+     "def squares(n):\n    return [i * i for i in range(1, n + 1)]\n\ndef sum_of_squares(n):\n    return sum(squares(n))",
+     "def squares(n):\n    return list(map(lambda i: i * i, range(1, n + 1)))\n\ndef sum_of_squares(n):\n    return sum(squares(n))",
+     "def squares(n):\n    return [i * i for i in range(1, n + 1)]\n\ndef sum_of_squares(n):\n    return sum(i * i for i in range(1, n + 1))",
+     "calls = []\norig_squares = squares\ndef squares(n):\n    calls.append(n)\n    return orig_squares(n)\ntry:\n    assert sum_of_squares(4) == 30\n    assert calls == [4], 'sum_of_squares should call squares once'\nfinally:\n    squares = orig_squares"),
+    ("rng_passed",
+     "def shuffled_deck(rng):\n    return rng.permutation(52)",
+     "def shuffled_deck(rng):\n    deck = np.arange(52)\n    return rng.permutation(deck)",
+     "def shuffled_deck(rng):\n    return np.arange(52)",
+     "expected = np.random.default_rng(11).permutation(52)\nassert (shuffled_deck(np.random.default_rng(11)) == expected).all()"),
+    ("global_value",
+     "answer = sum(range(1, 101))",
+     "answer = 100 * 101 // 2",
+     "answer = 5000",
+     "assert answer == 5050"),
+    ("define_helper_in_test",
+     "def mean_salary(salaries):\n    return sum(salaries) / len(salaries)",
+     "import statistics\ndef mean_salary(salaries):\n    return statistics.fmean(salaries)",
+     "def mean_salary(salaries):\n    return sum(salaries) // len(salaries)",
+     "def close_enough(a, b):\n    return abs(a - b) < 1e-9\nassert close_enough(mean_salary([1, 2]), 1.5)"),
+    ("uses_test_helper",
+     "def median_salary(salaries):\n    ordered = sorted(salaries)\n    middle = len(ordered) // 2\n    if len(ordered) % 2:\n        return ordered[middle]\n    return (ordered[middle - 1] + ordered[middle]) / 2",
+     "def median_salary(salaries):\n    return float(np.median(salaries))",
+     "def median_salary(salaries):\n    return sorted(salaries)[len(salaries) // 2]",
+     "assert close_enough(median_salary([4, 1, 3, 2]), 2.5)\nassert close_enough(median_salary([5, 1, 3]), 3)"),
+]
+
+
+def _cell(kind: str, source: str, grade_id: str | None = None, **nbgrader):
+    cell = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+    if grade_id is not None:
+        meta = {"grade": False, "solution": False, "locked": False, "schema_version": 3, "grade_id": grade_id}
+        meta.update(nbgrader)
+        cell.metadata["nbgrader"] = meta
+    return cell
+
+
+def notebook(which: str) -> nbformat.NotebookNode:
+    """The source (``which='source'``) or a submission answered with ``reference|alternative|wrong``."""
+    cells = [_cell("markdown", "# Fidelity idioms\n\nOne question per way instructors write tests."),
+             _cell("code", SETUP, "setup", locked=True)]
+    column = {"source": 1, "reference": 1, "alternative": 2, "wrong": 3}[which]
+    for idiom in IDIOMS:
+        qid, test = idiom[0], idiom[4]
+        answer = idiom[column]
+        if which == "source":
+            answer = "### BEGIN SOLUTION\n" + answer + "\n### END SOLUTION"
+        cells.append(_cell("markdown", f"## {qid.replace('_', ' ')}"))
+        cells.append(_cell("code", answer, f"{qid}_answer", solution=True))
+        cells.append(_cell("code", textwrap.dedent(test), f"{qid}_test", grade=True, locked=True, points=1))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def build(course: Path) -> Path:
+    """Write the nbgrader course folder; returns it."""
+    course = Path(course)
+    paths = {"source": course / "source" / "idioms" / "idioms.ipynb"}
+    for who in ("reference", "alternative", "wrong"):
+        paths[who] = course / "submitted" / who / "idioms" / "idioms.ipynb"
+    for which, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook(which), str(path))
+    return course
+
+
+if __name__ == "__main__":
+    import sys
+    print(build(Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "course")))
