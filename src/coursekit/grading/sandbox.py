@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -173,17 +174,47 @@ class Sandbox:
             return f"the notebook's process ended with exit code {self.exit['code']}"
         return "the notebook's process ended or closed its channel"
 
-    def request(self, message: dict, deadline: float) -> dict:
-        """Send a request and wait for its reply; stray messages the student wrote are skipped."""
+    def request(self, message: dict, deadline: float, on_callback=None) -> dict:
+        """Send a request and wait for its reply.
+
+        While waiting, the student's code may use an object the grader lent it (a callback):
+        ``on_callback`` answers those, in the grader. Other stray messages are skipped.
+        """
         message = dict(message, id=next(self._ids))
+        self._send(message)
+        while True:
+            reply = self._next_message(deadline)
+            if reply.get("id") == message["id"] and "op" not in reply:
+                return reply
+            if on_callback is not None and reply.get("op") == "callback":
+                self._send(on_callback(reply))
+
+    def _send(self, message: dict) -> None:
         try:
             protocol.send(self._channel, message)
         except OSError:
             raise SandboxDied(self._death_reason()) from None
-        while True:
-            reply = self._next_message(deadline)
-            if reply.get("id") == message["id"]:
-                return reply
+
+    def fork(self, deadline: float) -> "ForkedStudent":
+        """A copy of the student's process, made by ``os.fork`` inside it, on a channel of its own.
+
+        Hidden tests run against such a copy, which is thrown away after: nothing they pass to the
+        student's code (their inputs) ever reaches the process whose later output is shown.
+        """
+        self._send({"op": "fork", "id": 0})
+        try:
+            ready = select.select([self._channel], [], [], max(deadline - time.monotonic(), 0))[0]
+            if not ready:
+                raise SandboxTimeout()
+            _, fds, _, _ = socket.recv_fds(self._channel, 1, 1)
+        except OSError:
+            raise SandboxDied(self._death_reason()) from None
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise SandboxDied("the notebook's process did not fork")
+        reply = self._next_message(deadline)
+        return ForkedStudent(self, socket.socket(fileno=fds[0]), reply.get("value"))
 
     @property
     def output(self) -> str:
@@ -211,6 +242,43 @@ class Sandbox:
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
+
+
+class ForkedStudent:
+    """A throw-away copy of a student's process, talked to like its :class:`Sandbox`."""
+
+    def __init__(self, parent: Sandbox, channel: socket.socket, pid):
+        self.parent, self.channel, self.pid = parent, channel, pid
+        self._ids = itertools.count(1)
+
+    def request(self, message: dict, deadline: float, on_callback=None) -> dict:
+        message = dict(message, id=next(self._ids))
+        self._send(message)
+        while True:
+            try:
+                reply = protocol.receive(self.channel, deadline)
+            except protocol.ChannelTimeout:
+                raise SandboxTimeout() from None
+            except (protocol.ChannelClosed, OSError, wire.CodecError):
+                raise SandboxDied("your code ended the process (a copy of it, for hidden tests)") from None
+            if not isinstance(reply, dict):
+                continue
+            if reply.get("id") == message["id"] and "op" not in reply:
+                return reply
+            if on_callback is not None and reply.get("op") == "callback":
+                self._send(on_callback(reply))
+
+    def _send(self, message: dict) -> None:
+        try:
+            protocol.send(self.channel, message)
+        except OSError:
+            raise SandboxDied("your code ended the process (a copy of it, for hidden tests)") from None
+
+    def close(self, deadline: float) -> None:
+        """End the copy; its parent kills and reaps it (it may still be running the student's loop)."""
+        self.channel.close()
+        if type(self.pid) is int:
+            self.parent.request({"op": "reap", "pid": self.pid}, deadline)
 
 
 def preload_modules(assignment) -> list[str]:
