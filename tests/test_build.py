@@ -1,6 +1,7 @@
 """The book build: a small fixture book through the same code path as `make book`."""
 from __future__ import annotations
 
+import html as html_module
 import re
 import shutil
 import textwrap
@@ -87,3 +88,30 @@ def test_unsound_exercise_stops_the_build(tmp_path, basic_source):
     page = (root / "_build" / "html" / "chapters" / "exercises" / "basic.html").read_text()
     assert "add the numbers 1 to 10" not in page  # hidden tests never reach the book
     assert "tag_hide-cell" in page and re.search(r"<span[^>]*>range</span>", page)  # solution folded, present
+    assert "Show the solution" in page and "Show the test" in page  # one clear label per folded cell
+
+
+def test_withheld_solutions_unlisted_and_misnamed_sets(tmp_path, basic_source, capsys):
+    """A graded course publishes no solution anywhere in the site; the build names sets it leaves out."""
+    root = make_book(tmp_path / "book", extra_toc="  - file: chapters/exercises/basic\n")
+    (root / "_config.yml").write_text((root / "_config.yml").read_text() + "coursekit:\n  withhold_solutions: [basic]\n")
+    for name in ("basic", "unlisted"):
+        (root / "exercises" / name).mkdir(parents=True)
+        shutil.copy2(basic_source, root / "exercises" / name / f"{name}.ipynb")
+    (root / "exercises" / "misnamed").mkdir()
+    shutil.copy2(basic_source, root / "exercises" / "misnamed" / "other.ipynb")
+    build_book(root, jobs=1)
+    err = capsys.readouterr().err
+    assert ("coursekit build: warning: exercises/unlisted: not in _toc.yml, so the book leaves it out; "
+            "to publish it add '- file: chapters/exercises/unlisted' to a chapter") in err
+    assert "exercises/misnamed: skipped: its notebook must be named after the folder, misnamed.ipynb" in err
+    assert "exercises/basic: not in _toc.yml" not in err
+    html = root / "_build" / "html"
+    page = (html / "chapters" / "exercises" / "basic.html").read_text()
+    assert "total = ..." in html_module.unescape(re.sub(r"<[^>]+>", "", page))  # the student's stub instead
+    published = [p for p in html.rglob("*") if p.is_file() and p.suffix in (".html", ".ipynb", ".txt", ".md", ".js")]
+    assert any(p.suffix == ".ipynb" for p in published)  # the page's download is there, without solutions
+    for path in published:
+        text = html_module.unescape(re.sub(r"<[^>]+>", "", path.read_text(errors="ignore")))
+        for solution in ("sum(range(1, 11))", "return SCALE * x", "i * i for i in range(5)"):
+            assert solution not in text, f"{path} shows the solution {solution!r}"

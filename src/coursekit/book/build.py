@@ -2,11 +2,17 @@
 
 1. validate every exercise source (the reference passes, the blank version fails);
 2. release each set: book page into ``chapters/exercises/``, student version into ``_build/release/``;
+   warn about sets the toc leaves out and folders the build cannot use;
 3. execute every notebook of the toc in parallel into the Jupyter cache that Jupyter Book reads,
    skipping notebooks whose code is unchanged since they last ran;
 4. run ``jupyter-book build`` with warnings as errors, and turn its log into one-line reasons.
 
 Jupyter Book 1.x alone exits 0 when a notebook fails; this build does not.
+
+Courses that grade the sets can publish the book without reference solutions, in ``_config.yml``::
+
+    coursekit:
+      withhold_solutions: true                 # every set, or a list: [data-science, edge-ai]
 """
 from __future__ import annotations
 
@@ -29,6 +35,23 @@ WARNING = re.compile(r"^(?P<where>\S.*?):(?:(?P<line>\d+):)?\s*(?:WARNING|ERROR|
 
 class BuildError(RuntimeError):
     """The build failed; the message says which file and why, one reason per line."""
+
+
+def warn(message: str) -> None:
+    """A problem that does not stop the build but that the author should fix."""
+    print(f"coursekit build: warning: {message}", file=sys.stderr)
+
+
+def coursekit_settings(root: Path) -> dict:
+    """The ``coursekit:`` section of ``_config.yml`` (Jupyter Book ignores keys it does not know)."""
+    config = root / "_config.yml"
+    settings = (yaml.safe_load(config.read_text()) or {}).get("coursekit") if config.exists() else None
+    return settings if isinstance(settings, dict) else {}
+
+
+def publishes_solutions(settings: dict, name: str) -> bool:
+    withheld = settings.get("withhold_solutions", False)
+    return not (withheld is True or (isinstance(withheld, list) and name in withheld))
 
 
 def toc_files(root: Path) -> list[Path]:
@@ -56,11 +79,31 @@ def toc_files(root: Path) -> list[Path]:
     return files
 
 
-def exercise_sources(root: Path) -> list[Path]:
+def exercise_sources(root: Path, warn_unusable: bool = False) -> list[Path]:
+    """``exercises/<set>/<set>.ipynb`` for every set; other notebooks under ``exercises/`` are skipped."""
     folder = root / "exercises"
     if not folder.is_dir():
         return []
+    if warn_unusable:
+        for path in sorted(folder.iterdir()):
+            found = sorted(p.name for p in path.glob("*.ipynb")) if path.is_dir() else []
+            if path.suffix == ".ipynb":
+                warn(f"exercises/{path.name}: skipped: a set lives in its own folder, "
+                     f"exercises/{path.stem}/{path.name}")
+            elif found and f"{path.name}.ipynb" not in found:
+                warn(f"exercises/{path.name}: skipped: its notebook must be named after the folder, "
+                     f"{path.name}.ipynb (found {', '.join(found)})")
     return sorted(p / f"{p.name}.ipynb" for p in folder.iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def warn_unlisted(root: Path, sources: list[Path], files: list[Path]) -> None:
+    """A set whose page the toc does not name is validated and released but not in the book."""
+    listed = {f.resolve() for f in files}
+    for source in sources:
+        page = root / EXERCISE_PAGES / source.name
+        if page.resolve() not in listed:
+            warn(f"exercises/{source.parent.name}: not in _toc.yml, so the book leaves it out; "
+                 f"to publish it add '- file: {EXERCISE_PAGES.as_posix()}/{source.stem}' to a chapter")
 
 
 def _fingerprint(source: Path) -> str:
@@ -88,7 +131,7 @@ def validate_and_release(root: Path) -> None:
     from coursekit.exercise.parse import load_source
     from coursekit.exercise.release import release
     from coursekit.exercise.validate import validate_paths
-    sources = exercise_sources(root)
+    sources = exercise_sources(root, warn_unusable=True)
     if not sources:
         return
     stamp_file = root / "_build" / ".coursekit" / "validated.json"
@@ -96,17 +139,23 @@ def validate_and_release(root: Path) -> None:
     fingerprints = {str(source.relative_to(root)): _fingerprint(source) for source in sources}
     stale = {str(root / key): key for key, value in fingerprints.items() if stamps.get(key) != value}
     report = validate_paths(list(stale)) if stale else {}
-    problems = [p for found in report.values() for p in found]
+    relative = lambda line: line.replace(f"{root}{os.sep}", "")
+    problems = [relative(p) for verdict in report.values() for p in verdict.failures]
+    for verdict in report.values():
+        for warning in verdict.warnings:
+            warn(relative(warning))
     stamps = {key: value for key, value in stamps.items() if key in fingerprints}
-    stamps.update({stale[path]: fingerprints[stale[path]] for path, found in report.items() if not found})
+    stamps.update({stale[path]: fingerprints[stale[path]] for path, verdict in report.items() if verdict.sound})
     stamp_file.parent.mkdir(parents=True, exist_ok=True)
     stamp_file.write_text(json.dumps(stamps, indent=1))
     if problems:
         raise BuildError("\n".join(problems))
     pages = root / EXERCISE_PAGES
     pages.mkdir(parents=True, exist_ok=True)
+    settings = coursekit_settings(root)
     for source in sources:
-        paths = release(load_source(source), root / "_build" / "release")
+        paths = release(load_source(source), root / "_build" / "release",
+                        solutions=publishes_solutions(settings, source.stem))
         _copy_if_changed(paths["book"], pages / paths["book"].name)
         for data_file in paths["bundle"].iterdir():
             if data_file.suffix not in (".ipynb", ".json"):
@@ -128,8 +177,12 @@ def read_as_mystnb(path: Path) -> nbformat.NotebookNode | None:
 def _execute(path: str, nb_json: str, timeout: int) -> tuple[str, str, str | None, float]:
     """Run one notebook in its own folder (in a worker process); returns it executed, or the error."""
     from jupyter_cache.executors.utils import single_nb_execution
+
+    from coursekit.kernel import ipc_config
     nb = nbformat.reads(nb_json, as_version=4)
-    result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False)
+    with ipc_config() as config:
+        result = single_nb_execution(nb, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False,
+                                     config=config)
     error = None
     if result.err is not None:
         error = _first_error(nb, result.err)
@@ -215,6 +268,7 @@ def build_book(root: Path, jobs: int | None = None, output: Path | None = None) 
     started = time.monotonic()
     validate_and_release(root)
     files = toc_files(root)
+    warn_unlisted(root, exercise_sources(root), files)
     stats = execute_notebooks(root, files, jobs)
     run_jupyter_book(root, output)
     stats["total_seconds"] = time.monotonic() - started

@@ -92,18 +92,28 @@ def _nbgrader_student(assignment: Assignment) -> nbformat.NotebookNode:
     return nb
 
 
-def book_page(assignment: Assignment) -> nbformat.NotebookNode:
+def _folded(what: str, tags: list[str]) -> dict:
+    """A folded cell whose toggle says what it hides (myst-nb's default reads "Show code cell ...")."""
+    return {"tags": tags, "mystnb": {"code_prompt_show": f"Show the {what}", "code_prompt_hide": f"Hide the {what}"}}
+
+
+def book_page(assignment: Assignment, solutions: bool = True) -> nbformat.NotebookNode:
+    """The page readers see; with ``solutions=False`` (graded sets) it shows the student's stubs and
+    runs neither them nor the tests, so no solved notebook reaches the book's sources or downloads."""
     cells = []
+    skip = [] if solutions else ["skip-execution"]
     for cell in assignment.cells:
         if cell.role == PROMPT:
             cells.append(_cell("markdown", _question_heading(assignment, cell.question, cell.student_source), cell.key))
+        elif cell.role == SOLUTION and solutions:
+            cells.append(_cell("code", strip_markers(cell.source), cell.key, _folded("solution", ["hide-cell"])))
         elif cell.role == SOLUTION:
-            cells.append(_cell("code", strip_markers(cell.source), cell.key, {"tags": ["hide-cell"]}))
+            cells.append(_cell("code", cell.student_source, cell.key, {"tags": skip}))
         elif cell.role == TEST:
             question = assignment.question(cell.question)
             visible = next((t for t in question.visible_tests if t.cell_key == cell.key), None)
             if visible is not None:
-                cells.append(_cell("code", visible.code, cell.key, {"tags": ["hide-input"]}))
+                cells.append(_cell("code", visible.code, cell.key, _folded("test", ["hide-input", *skip])))
         elif cell.role == SETUP:
             cells.append(_cell("code", cell.source, cell.key))
         elif cell.student_source is not None:
@@ -129,8 +139,11 @@ def manifest(assignment: Assignment) -> dict:
             "files": [p.name for p in assignment.shipped_files()]}
 
 
-def release(assignment: Assignment, out: Path) -> dict[str, Path]:
-    """Write the student folder, the book page and the autograder bundle under ``out/<set>/``."""
+def release(assignment: Assignment, out: Path, solutions: bool = True) -> dict[str, Path]:
+    """Write the student folder, the book page and the autograder bundle under ``out/<set>/``.
+
+    ``solutions=False`` leaves the reference solutions out of the book page (see :func:`book_page`).
+    """
     root = Path(out) / assignment.name
     student_dir, bundle_dir = root / "student", root / "autograder"
     for folder in (student_dir, bundle_dir):
@@ -141,7 +154,7 @@ def release(assignment: Assignment, out: Path) -> dict[str, Path]:
              "bundle": bundle_dir}
     nbformat.write(student_notebook(assignment), str(paths["student"]))
     paths["checks"].write_text(json.dumps(visible_checks(assignment), indent=1))
-    nbformat.write(book_page(assignment), str(paths["book"]))
+    nbformat.write(book_page(assignment, solutions), str(paths["book"]))
     shutil.copy2(assignment.path, bundle_dir / assignment.path.name)
     for data_file in assignment.shipped_files():
         shutil.copy2(data_file, student_dir / data_file.name)
