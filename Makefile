@@ -1,29 +1,36 @@
 # The two commands of the README: `make book` builds the course, `make test` runs every test.
-# Both create .venv when it is missing and are safe to run again.
+# `make install` sets up what students need (the book's libraries and JupyterLab) and nothing else;
+# `make test` adds the test tools (pytest, Playwright, Dask, PostgreSQL driver) on first use.
+# All create .venv when it is missing and are safe to run again.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: book test install clean
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) >/dev/null 2>&1 && echo $(PYTHON) || echo python3) -m venv $(VENV)
 
+# Students: everything the book needs plus JupyterLab, to run the notebooks (`.venv/bin/jupyter lab`).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dask,postgres]'
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[lab]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-# Students: everything the book needs plus JupyterLab, to run the notebooks (`.venv/bin/jupyter lab`).
+$(TEST_STAMP): $(STAMP)
+	$(PIP) install -e '.[lab,test]'
+	touch $(TEST_STAMP)
+
 install: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
 
 book: $(STAMP)
 	$(BIN)/coursekit build .
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -n 2 tests
 
 clean:
