@@ -7,7 +7,9 @@ Makes a four-question pandas assignment in nbgrader format with N ordinary submi
 alternative-correct, wrong, crashing, in turn), grades them with ``coursekit grade`` and, when a
 Python with nbgrader is given, with ``nbgrader autograde``; checks that every per-question score
 agrees; prints both wall times, their ratio, coursekit's time per submission, and the time to run
-the solution and tests once in a warm interpreter. Also prints coursekit's peak memory.
+the solution and tests once in a warm interpreter. Also prints coursekit's peak memory and the grader's
+own CPU milliseconds per submission (what caps throughput per core); ``--workers 1 16`` adds runs
+with that many grading processes, to see grading scale with the cores.
 
 With ``--cluster-workers K ...`` it grades the same N submissions on a local Dask cluster instead:
 a ``dask scheduler`` and K ``dask worker`` processes (one thread each) started for the
@@ -89,13 +91,15 @@ def make_course(root: Path, n: int) -> None:
         nbformat.write(submission(i % 4), str(folder / "ps1.ipynb"))
 
 
-def grade_coursekit(root: Path, scheduler: str | None = None, name: str = "coursekit") -> tuple[float, dict]:
+def grade_coursekit(root: Path, scheduler: str | None = None, name: str = "coursekit",
+                    workers: int | None = None) -> tuple[float, dict]:
     gradebook = root / f"{name}.sqlite"
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "coursekit.cli", "grade", str(root / "source" / "ps1" / "ps1.ipynb"),
                     str(root / "submitted"), "--gradebook", str(gradebook)]
-                   + (["--scheduler", scheduler] if scheduler else []), check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   + (["--scheduler", scheduler] if scheduler else [])
+                   + (["--workers", str(workers)] if workers else []),
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # exit 1 = some submissions crashed
     seconds = time.perf_counter() - started
     with sqlite3.connect(gradebook) as db:
         scores = {(s, q): p for s, q, p in db.execute("SELECT student, question, points FROM results")}
@@ -124,6 +128,25 @@ def grade_nbgrader(root: Path, python: Path) -> tuple[float, dict]:
                             capture_output=True, text=True)
     scores = {tuple(k.split("|")): v for k, v in json.loads(result.stdout).items()}
     return seconds, scores
+
+
+def grader_cpu_ms(root: Path, limit: int = 200) -> float:
+    """Mean CPU milliseconds the grader's own process spends per submission (the number that caps
+    throughput per core): decoding, running the tests, talking to the student's process. The
+    student's processes and the fork server are not counted; the first submission (warm-up) is left out."""
+    from coursekit.exercise.parse import load_source
+    from coursekit.grading.confine import Limits
+    from coursekit.grading.grade import grade_submission
+    from coursekit.grading.sandbox import Zygote, preload_modules
+    from coursekit.grading.submissions import Submission
+    assignment = load_source(root / "source" / "ps1" / "ps1.ipynb")
+    zygote = Zygote(preload_modules(assignment))
+    paths = sorted((root / "submitted").glob("*/ps1/ps1.ipynb"))[:limit]
+    try:
+        cpu = [grade_submission(assignment, Submission(p.parts[-3], p), zygote, Limits()).grader_cpu for p in paths]
+    finally:
+        zygote.close()
+    return sum(cpu[1:]) / max(len(cpu) - 1, 1) * 1000
 
 
 def warm_baseline(repeats: int = 200) -> float:
@@ -211,6 +234,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, nargs="+", default=[40, 200])
     parser.add_argument("--nbgrader-venv", type=Path, default=None,
                         help="a virtual environment with nbgrader installed (pip install nbgrader)")
+    parser.add_argument("--workers", type=int, nargs="+", default=None, metavar="W",
+                        help="also grade with --workers W for each W given (scaling with cores)")
     parser.add_argument("--cluster-workers", type=int, nargs="+", default=None, metavar="K",
                         help="grade on a local Dask cluster with K worker processes, for each K given")
     args = parser.parse_args()
@@ -224,7 +249,12 @@ def main() -> None:
         ck_seconds, ck_scores = grade_coursekit(root)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         line = (f"N={n}: coursekit {ck_seconds:.2f} s ({ck_seconds / n * 1000:.1f} ms/submission), "
-                f"peak child RSS {peak:.0f} MB")
+                f"peak child RSS {peak:.0f} MB; grader CPU {grader_cpu_ms(root):.2f} ms/submission")
+        if args.workers:
+            for workers in args.workers:
+                seconds, scores = grade_coursekit(root, name=f"w{workers}", workers=workers)
+                line += (f"; --workers {workers}: {seconds:.2f} s ({n / seconds:.0f}/s), "
+                         f"scores identical: {scores == ck_scores}")
         if args.nbgrader_venv:
             nb_seconds, nb_scores = grade_nbgrader(root, args.nbgrader_venv.resolve() / "bin" / "python")
             ours = {(s, q.removeprefix("test_")): p for (s, q), p in ck_scores.items()}

@@ -7,6 +7,7 @@ so that nbgrader itself can grade it; the points nbgrader gave are in ``expected
 """
 from __future__ import annotations
 
+import random
 import textwrap
 from pathlib import Path
 
@@ -162,6 +163,41 @@ IDIOMS = [
      "def median_salary(salaries):\n    return float(np.median(salaries))",
      "def median_salary(salaries):\n    return sorted(salaries)[len(salaries) // 2]",
      "assert close_enough(median_salary([4, 1, 3, 2]), 2.5)\nassert close_enough(median_salary([5, 1, 3]), 3)"),
+    ("operator_overloading",
+     "class Vector:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n    def __add__(self, other):\n        return Vector(self.x + other.x, self.y + other.y)\n    def __eq__(self, other):\n        return isinstance(other, Vector) and (self.x, self.y) == (other.x, other.y)\n    def __abs__(self):\n        return (self.x ** 2 + self.y ** 2) ** 0.5\n    def __repr__(self):\n        return f'Vector({self.x}, {self.y})'\n    def __iter__(self):\n        return iter((self.x, self.y))\n    def __len__(self):\n        return 2",
+     "import math\nclass Vector:\n    __slots__ = ('x', 'y')\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\n    def __add__(self, other):\n        return type(self)(*(a + b for a, b in zip(self, other)))\n    def __eq__(self, other):\n        return type(other) is type(self) and tuple(self) == tuple(other)\n    __hash__ = None\n    def __abs__(self):\n        return math.hypot(self.x, self.y)\n    def __repr__(self):\n        return 'Vector({}, {})'.format(self.x, self.y)\n    def __iter__(self):\n        yield self.x\n        yield self.y\n    def __len__(self):\n        return 2",
+     "class Vector:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n    def __add__(self, other):\n        return Vector(self.x + other.x, self.y)\n    def __eq__(self, other):\n        return (self.x, self.y) == (other.x, other.y)\n    def __abs__(self):\n        return self.x + self.y\n    def __repr__(self):\n        return 'V'\n    def __iter__(self):\n        return iter((self.x,))\n    def __len__(self):\n        return 1",
+     "assert Vector(1, 2) + Vector(3, 4) == Vector(4, 6)\nassert Vector(1, 2) != Vector(2, 1)\nassert abs(Vector(3, 4)) == 5\nassert repr(Vector(1, 2)) == 'Vector(1, 2)'\nassert list(Vector(5, 6)) == [5, 6]\nassert len(Vector(0, 0)) == 2\nassert sorted([Vector(3, 0), Vector(1, 0)], key=lambda v: v.x)[0].x == 1"),
+    ("closure",
+     "def make_adder(n):\n    def add(x):\n        return x + n\n    return add",
+     "def make_adder(n):\n    return lambda x: x + n",
+     "def make_adder(n):\n    return lambda x: x + 1",
+     "add5 = make_adder(5)\nassert add5(3) == 8\nassert callable(add5)\nassert [make_adder(k)(0) for k in range(3)] == [0, 1, 2]"),
+    ("no_mutation",
+     "def sorted_copy(values):\n    return sorted(values)",
+     "def sorted_copy(values):\n    copy = list(values)\n    copy.sort()\n    return copy",
+     "def sorted_copy(values):\n    values.sort()\n    return values",
+     "original = [3, 1, 2]\nresult = sorted_copy(original)\nassert result == [1, 2, 3]\nassert original == [3, 1, 2], 'the input must not change'"),
+    ("pandas_testing",
+     "def per_level(frame):\n    return frame.groupby('level', as_index=False)['salary'].mean()",
+     "def per_level(frame):\n    out = frame.pivot_table(index='level', values='salary', aggfunc='mean').reset_index()\n    return out[['level', 'salary']]",
+     "def per_level(frame):\n    return frame.groupby('level')['salary'].mean()",
+     "frame = pd.DataFrame({'level': ['entry', 'mid', 'entry'], 'salary': [60.0, 90.0, 70.0]})\nexpected = pd.DataFrame({'level': ['entry', 'mid'], 'salary': [65.0, 90.0]})\npd.testing.assert_frame_equal(per_level(frame).reset_index(drop=True), expected)"),
+    ("numpy_testing",
+     "def standardize(values):\n    values = np.asarray(values, dtype=float)\n    return (values - values.mean()) / values.std()",
+     "def standardize(values):\n    arr = np.array(values, dtype=np.float64)\n    mu = arr.sum() / arr.size\n    sigma = np.sqrt(((arr - mu) ** 2).mean())\n    return (arr - mu) / sigma",
+     "def standardize(values):\n    values = np.asarray(values, dtype=float)\n    return (values - values.mean()) / values.std(ddof=1)",
+     "out = standardize([1, 2, 3, 4])\nassert out.shape == (4,)\nnp.testing.assert_allclose(out, [-1.3416407865, -0.4472135955, 0.4472135955, 1.3416407865], rtol=1e-8)"),
+    ("module_state",
+     "_ledger = []\ndef record(amount):\n    _ledger.append(amount)\ndef balance():\n    return sum(_ledger)\ndef reset():\n    _ledger.clear()",
+     "class _Book:\n    total = 0\ndef record(amount):\n    _Book.total += amount\ndef balance():\n    return _Book.total\ndef reset():\n    _Book.total = 0",
+     "def record(amount):\n    pass\ndef balance():\n    return 0\ndef reset():\n    pass",
+     "reset()\nrecord(10)\nrecord(-3)\nassert balance() == 7\nreset()\nassert balance() == 0"),
+    ("memoized_recursion",
+     "from functools import lru_cache\n@lru_cache(maxsize=None)\ndef ways(n):\n    if n < 0:\n        return 0\n    if n == 0:\n        return 1\n    return ways(n - 1) + ways(n - 2)",
+     "def ways(n, _memo={0: 1}):\n    if n < 0:\n        return 0\n    if n not in _memo:\n        _memo[n] = ways(n - 1) + ways(n - 2)\n    return _memo[n]",
+     "def ways(n):\n    return n",
+     "assert ways(5) == 8\nassert ways(80) == 37889062373143906"),
 ]
 
 
@@ -174,12 +210,21 @@ def _cell(kind: str, source: str, grade_id: str | None = None, **nbgrader):
     return cell
 
 
+MIXED_STUDENTS = 8  # students whose answers mix correct, alternative and wrong ones (seeded)
+
+
+def _columns(which: str) -> list[int]:
+    if which.startswith("mixed"):
+        rng = random.Random(which)
+        return [rng.choice((1, 2, 3)) for _ in IDIOMS]
+    return [{"source": 1, "reference": 1, "alternative": 2, "wrong": 3}[which]] * len(IDIOMS)
+
+
 def notebook(which: str) -> nbformat.NotebookNode:
-    """The source (``which='source'``) or a submission answered with ``reference|alternative|wrong``."""
+    """The source (``which='source'``) or a submission answered with ``reference|alternative|wrong|mixedNN``."""
     cells = [_cell("markdown", "# Fidelity idioms\n\nOne question per way instructors write tests."),
              _cell("code", SETUP, "setup", locked=True)]
-    column = {"source": 1, "reference": 1, "alternative": 2, "wrong": 3}[which]
-    for idiom in IDIOMS:
+    for idiom, column in zip(IDIOMS, _columns(which)):
         qid, test = idiom[0], idiom[4]
         answer = idiom[column]
         if which == "source":
@@ -196,7 +241,7 @@ def build(course: Path) -> Path:
     """Write the nbgrader course folder; returns it."""
     course = Path(course)
     paths = {"source": course / "source" / "idioms" / "idioms.ipynb"}
-    for who in ("reference", "alternative", "wrong"):
+    for who in ("reference", "alternative", "wrong", *(f"mixed{i:02d}" for i in range(1, MIXED_STUDENTS + 1))):
         paths[who] = course / "submitted" / who / "idioms" / "idioms.ipynb"
     for which, path in paths.items():
         path.parent.mkdir(parents=True, exist_ok=True)
