@@ -7,8 +7,10 @@ With ``scheduler`` the same happens on a Dask cluster (:mod:`coursekit.grading.c
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from coursekit.exercise.parse import Assignment
 from coursekit.gradebook.store import Gradebook
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
-from coursekit.grading.grade import grade_submission
+from coursekit.grading.grade import ERROR, grade_submission, ungraded
 from coursekit.grading.sandbox import Zygote, preload_modules
 
 
@@ -44,6 +46,58 @@ class BatchSummary:
         missing = [label for key, label in names.items() if not self.containment.get(key)]
         return ("sandbox: " + ", ".join(held or ["limits only"])
                 + (f"; not available here: {', '.join(missing)}" if missing else ""))
+
+
+_worker: dict = {}
+
+
+def _start_worker(assignment, zygote, limits, show_hidden, max_notebook_mb, protect) -> None:
+    """What every grading process keeps: the assignment, the shared fork server, the options."""
+    _worker.update(assignment=assignment, zygote=zygote, limits=limits, show_hidden=show_hidden,
+                   max_notebook_mb=max_notebook_mb, protect=protect)
+
+
+def _grade_in_worker(submission: submissions.Submission):
+    w = _worker
+    return grade_submission(w["assignment"], submission, w["zygote"], w["limits"], w["show_hidden"],
+                            w["max_notebook_mb"], w["protect"])
+
+
+def _grade_in_processes(job: tuple, todo: list, workers: int, record) -> None:
+    """Grade on ``workers`` processes forked from this one, each grading one submission at a time.
+
+    A test changes process-wide state as it would in its own kernel, and the grader's own work
+    (decoding, running tests) is CPU-bound Python: processes, not threads, make it scale with cores.
+    A worker that dies costs the submissions it held an ``error`` row each, and grading goes on.
+    """
+    assignment, zygote = job[0], job[1]
+    context = multiprocessing.get_context("fork")
+    zygote.warm()
+    zygote.share_between_processes(context)
+    queue = list(reversed(todo))
+    while queue:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                 initargs=job) as pool:
+            running = {}
+            try:
+                while queue or running:
+                    while queue and len(running) < workers * 2:
+                        submission = queue.pop()
+                        running[pool.submit(_grade_in_worker, submission)] = submission
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        submission = running.pop(future)
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            raise
+                        except Exception as exc:
+                            result = ungraded(assignment, submission, ERROR,
+                                              f"the grader could not finish this notebook ({type(exc).__name__})")
+                        record(result)
+            except BrokenProcessPool:
+                for submission in running.values():
+                    record(ungraded(assignment, submission, ERROR, "the grading process died while grading it"))
 
 
 def class_folder(found: list[submissions.Submission]) -> Path:
@@ -80,27 +134,23 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
         return remote
     if progress:
         progress.start(len(todo), summary.skipped)
-    workers = workers or os.cpu_count() or 1
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     zygote = zygote or Zygote(preload_modules(assignment))
+    job = (assignment, zygote, limits, show_hidden, max_notebook_mb, protect)
+
+    def record(result) -> None:
+        gradebook.record(result)
+        summary.count(result)
+        if progress:
+            progress.advance(result)
+
     try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            queue, running = iter(todo), set()
-            while True:
-                while len(running) < workers * 2:
-                    submission = next(queue, None)
-                    if submission is None:
-                        break
-                    running.add(pool.submit(grade_submission, assignment, submission, zygote, limits,
-                                            show_hidden, max_notebook_mb, protect))
-                if not running:
-                    break
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    result = future.result()
-                    gradebook.record(result)
-                    summary.count(result)
-                    if progress:
-                        progress.advance(result)
+        if workers == 1:
+            _start_worker(*job)
+            for submission in todo:
+                record(_grade_in_worker(submission))
+        else:
+            _grade_in_processes(job, todo, workers, record)
     finally:
         zygote.close()
         if progress:

@@ -30,6 +30,7 @@ MAX_DEPTH = 64
 MAX_INT_DIGITS = 4000
 MAX_ITEMS = 5_000_000        # elements of one decoded array, index or container
 MAX_TEXT = 64 * 1024 * 1024  # characters of one decoded string or byte string
+_INT_LIMIT = 10 ** MAX_INT_DIGITS
 
 
 class Unsupported:
@@ -219,7 +220,7 @@ class Decoder:
         if depth > MAX_DEPTH:
             raise CodecError("value nested too deeply")
         if isinstance(data, (int, float, bool, type(None))):
-            if type(data) is int and abs(data) > 10 ** MAX_INT_DIGITS:
+            if type(data) is int and abs(data) > _INT_LIMIT:
                 raise CodecError("integer with too many digits")
             return data
         if isinstance(data, str):

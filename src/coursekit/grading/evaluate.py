@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import copy
 import io
 import os
 from collections.abc import MutableMapping
@@ -71,7 +72,7 @@ class TestScope(MutableMapping):
         self.own: set[str] = set()          # names a test cell bound
         self.student: set[str] = set()      # names whose value is the student's
         self.borrowed: set[str] = set()     # names ever read from the student: rebinding them reaches it
-        self.fixed = dict(fixed or {})      # setup values from the source's own run, encoded
+        self.fixed = dict(fixed or {})      # setup values from the source's own run
         self.fixed_now: dict = {}
         session.on_refresh = self.refresh
 
@@ -115,8 +116,9 @@ class TestScope(MutableMapping):
         self.fixed_now = {}
 
     def fixed_value(self, name: str):
+        """A fresh copy per test cell: what one test does to the instructor's data, the next does not see."""
         if name not in self.fixed_now:
-            self.fixed_now[name] = codec.decode(self.fixed[name])
+            self.fixed_now[name] = copy.deepcopy(self.fixed[name])
             self.globals[name] = self.fixed_now[name]
         return self.fixed_now[name]
 
@@ -208,6 +210,9 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
         return False, f"the test itself does not compile ({exc.msg}); tell your instructor", ""
     session = scope.session
     session.deadline = deadline
+    # Comparing the global random states before every request costs more than the rest of it:
+    # only a test that mentions them can change them (a student's change always comes back).
+    session.watch_random = "random" in code
     output = _CappedOutput()
     here = os.getcwd()
     passed, message = True, ""

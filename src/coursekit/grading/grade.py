@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
 from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
 from coursekit.grading.reference import fixed_setup_values
-from coursekit.grading.remote import Session
+from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote
 
 MAX_RESTARTS = 8
@@ -63,6 +64,7 @@ class SubmissionResult:
     output: str = ""
     containment: dict = field(default_factory=dict)  # what the sandbox enforced (not stored)
     notebook: str = ""  # the notebook within the assignment (nbgrader assignments hold several)
+    grader_cpu: float = 0.0  # CPU seconds the grader itself spent on it (not stored; for benchmarks)
 
     @property
     def points(self) -> float:
@@ -249,9 +251,8 @@ class _Run:
         deadline = self._deadline(question.id)
         fork = self.sandbox.fork(deadline)
         saved_session, saved_scope = self.session.snapshot(), self.scope.snapshot()
-        copy = Path(tempfile.mkdtemp(prefix="coursekit-hidden-"))
-        shutil.copytree(self.workdir, copy, symlinks=True, dirs_exist_ok=True)
-        self.session.sandbox, self.session.workdir = fork, copy
+        folder_before = _listing(self.workdir)
+        self.session.sandbox = fork
         timed_out = False
         try:
             return run_test(test.code, test.name, self.scope, deadline)
@@ -265,8 +266,18 @@ class _Run:
         finally:
             self.session.restore(saved_session)
             self.scope.restore(saved_scope)
-            shutil.rmtree(copy, ignore_errors=True)
             fork.close(time.monotonic() + (5.0 if timed_out else self.limits.question_seconds))
+            if _listing(self.workdir) != folder_before:
+                self.reset_workdir()
+
+    def reset_workdir(self) -> None:
+        """The hidden test changed the test's folder: start it again from the data files and the student's files."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.workdir.mkdir()
+        for path in self.assignment.shipped_files():
+            shutil.copy2(path, self.workdir / path.name)
+        self.session.files_seen = {}
+        self.session.ask("resend_files")
 
     def _score(self, question, outcomes: list[TestOutcome]) -> QuestionResult:
         total = sum(o.weight for o in outcomes)
@@ -304,6 +315,10 @@ class _Run:
     def cleanup(self) -> None:
         self.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _listing(folder: Path) -> dict:
+    return {str(p): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in folder.rglob("*")}
 
 
 def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
@@ -353,7 +368,19 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
 
     ``protect`` lists folders (gradebook, submissions, sources) hidden from the student's process.
     """
+    with _ONE_AT_A_TIME:
+        return _grade_submission(assignment, submission, zygote, limits, show_hidden, max_notebook_mb, protect)
+
+
+# A test changes process-wide state (random states, working folder, sys.stdout) exactly as it would
+# in its own kernel, so one process grades one submission at a time; local grading scales with
+# processes (see batch.py), and a threaded Dask worker stays correct.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def _grade_submission(assignment, submission, zygote, limits, show_hidden, max_notebook_mb, protect):
     started = time.monotonic()
+    cpu = time.process_time()
     try:
         file_digest = submissions.digest(submission.path)
     except OSError:
@@ -367,8 +394,11 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
         questions, output, containment = grade_notebook(assignment, nb, zygote, limits, show_hidden, protected)
     except RuntimeError as exc:  # the fork server itself failed: nothing the student did
         return ungraded(assignment, submission, ERROR, str(exc), file_digest, time.monotonic() - started)
-    except KeyboardInterrupt:
-        raise
+    except KeyboardInterrupt as exc:
+        if not is_student_exception(exc):
+            raise  # the instructor pressed Ctrl-C
+        return ungraded(assignment, submission, ERROR, "the notebook interrupted its own grading",
+                        file_digest, time.monotonic() - started)
     except BaseException as exc:  # nothing one submission does may end the run: it gets its row
         return ungraded(assignment, submission, ERROR, f"the grader could not finish this notebook "
                         f"({type(exc).__name__}: {str(exc)[:200]})", file_digest, time.monotonic() - started)
@@ -380,5 +410,7 @@ def grade_submission(assignment: Assignment, submission: submissions.Submission,
     elif ERROR in statuses:
         status = ERROR
         reason = "the notebook's process died in " + ", ".join(q.question for q in questions if q.status == ERROR)
-    return SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest, status,
-                            reason, questions, time.monotonic() - started, output, containment)
+    result = SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest, status,
+                              reason, questions, time.monotonic() - started, output, containment)
+    result.grader_cpu = time.process_time() - cpu
+    return result

@@ -12,6 +12,7 @@ import ast
 import json
 
 from coursekit.exercise.parse import SETUP, SOLUTION, Assignment, strip_markers
+from coursekit.grading import codec
 from coursekit.grading.confine import Limits
 from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote
 
@@ -50,7 +51,7 @@ def _plain(encoded) -> bool:
 
 
 def fixed_setup_values(assignment: Assignment, zygote: Zygote, limits: Limits) -> dict:
-    """Encoded values of the setup names tests must take from the source (computed once per process)."""
+    """Values of the setup names tests must take from the source (computed once per process; tests get copies)."""
     cached = _cache.get(id(assignment))
     if cached is not None and cached[0] is assignment:
         return cached[1]
@@ -85,7 +86,7 @@ def _compute(assignment: Assignment, zygote: Zygote, limits: Limits) -> dict:
         return {}
     finally:
         sandbox.kill()
-    return {name: value for name, value in first.items()
+    return {name: codec.decode(value) for name, value in first.items()
             if name in last and json.dumps(last[name]) == json.dumps(value) and _plain(value)}
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from coursekit.grading import codec
 from coursekit.grading.sandbox import Sandbox
+from coursekit.grading.student_process import seed_random
 
 MAX_FILE_BYTES = 8 << 20
 MAX_FILES = 500
@@ -247,7 +248,9 @@ class Session:
         self.lent_numbers: dict[int, int] = {}
         self.encode = codec.Encoder(self.refer)
         self.decode = codec.Decoder(self.resolve)
-        self.random_last = None
+        seed_random()  # the state a new student process starts from: nothing to transfer
+        self.random_last = _random_state()
+        self.watch_random = False  # set while a test that uses the global random states runs
         self.workdir: Path | None = None
         self.files_seen: dict[str, tuple] = {}
         self.on_refresh = None
@@ -387,9 +390,10 @@ class Session:
 
     def exchange(self, message: dict) -> dict:
         """One request with everything a kernel shares: random states, files, output, fresh names."""
-        state = _random_state()
-        if self.random_last is not None and not _same_random(state, self.random_last):
-            message["random"] = codec.encode({"py": state[0], **({"np": state[1]} if state[1] is not None else {})})
+        if self.watch_random:
+            state = _random_state()
+            if not _same_random(state, self.random_last):
+                message["random"] = codec.encode({"py": state[0], **({"np": state[1]} if state[1] is not None else {})})
         if self.workdir is not None:
             files = self.files_changed()
             if files:
@@ -414,8 +418,6 @@ class Session:
                     sys.modules["numpy"].random.set_state(state["np"])
             except Exception:  # a garbled state is the student's loss: the grader keeps its own
                 pass
-            self.random_last = _random_state()
-        elif self.random_last is None:
             self.random_last = _random_state()
         if isinstance(reply.get("files"), dict) and self.workdir is not None:
             self.put_files(reply["files"])

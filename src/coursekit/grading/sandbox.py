@@ -49,12 +49,17 @@ class Zygote:
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+                   MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
+                   PYTHONHASHSEED="0")  # set and dict orders of strings the same in every run
         self._process = subprocess.Popen(
             [sys.executable, "-m", "coursekit.grading.zygote", str(theirs.fileno()), ",".join(self.preload)],
             pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self._control = ours
+
+    def share_between_processes(self, context) -> None:
+        """Let processes forked from this one spawn through the same fork server, one request at a time."""
+        self._lock = context.Lock()
 
     def warm(self) -> None:
         """Start the fork server now, so its imports overlap with the grader's own work."""
@@ -108,7 +113,7 @@ class OutputDrain(threading.Thread):
             os.close(self.fd)
 
 
-_slots = itertools.count(os.getpid() * 7)
+_slots = itertools.count()
 
 
 class Sandbox:
@@ -118,7 +123,8 @@ class Sandbox:
                  protect: list[Path] = ()):
         self.zygote, self.limits, self.files = zygote, limits, list(files)
         self.protect = [str(Path(p).resolve()) for p in protect]
-        self.slot = next(_slots) % 1000 if slot is None else slot
+        # distinct in every grading process too (local workers are forked from one parent)
+        self.slot = (next(_slots) + os.getpid() * 7) % 1000 if slot is None else slot
         self.keeper_pid = self.student_pid = None
         self.containment: dict = {}
         self.exit: dict | None = None
