@@ -84,3 +84,55 @@ def test_unreadable_files(tmp_path):
         careers.load(tmp_path / "missing.yml")
     with pytest.raises(careers.CareerDataError, match="not valid YAML at line "):
         careers.load(_write(tmp_path, "roles:\n  - [unclosed\n"))
+
+
+def test_every_skill_has_a_display_name_and_group():
+    data = careers.load()
+    for skill in careers.all_skills():
+        assert data.skills[skill]["name"] and data.skills[skill]["group"], skill
+    assert careers.skill_name("ab-testing") == "A/B testing"
+    assert careers.skill_name("not-a-skill") == "not-a-skill"
+    table = careers.skills_table()
+    assert set(table.id) == set(careers.all_skills())
+    assert table.roles.sum() == sum(len(r["skills"]) for r in data.roles)
+    assert table.roles.is_monotonic_decreasing
+
+
+def test_a_skill_without_a_name_is_a_one_line_error(tmp_path):
+    data = yaml.safe_load(careers.default_path().read_text())
+    del data["skills"]["fairness-auditing"]
+    path = _write(tmp_path, data)
+    with pytest.raises(careers.CareerDataError, match="without a display name in 'skills': fairness-auditing"):
+        careers.load(path)
+
+
+def test_role_tables_show_skill_names_and_labels_not_ids():
+    from coursekit.book.careers_directives import CareersTable
+    row = next(careers.roles(level="advanced").itertuples())
+    cells = {name: fn(row) for name, (_, fn) in CareersTable.COLUMNS.items()}
+    assert cells["skills"] == ", ".join(careers.skill_name(s) for s in row.skills)
+    assert not set(row.skills) & set(cells["skills"].split(", "))
+    assert cells["level"] == "Advanced and leadership"
+
+
+def test_every_certification_status_is_dated():
+    from coursekit.book.careers_directives import _status
+    certs = {c["id"]: c for c in careers.load().certifications}
+    assert len(certs) == 4
+    for cert in certs.values():
+        assert cert["status"] and cert["status_as_of"], cert["id"]
+        assert _status(cert).endswith(f"(as of {cert['status_as_of']})")
+    assert "closed" in certs["tensorflow-developer"]["status"]
+
+
+def test_salary_ladder_is_readable_on_a_phone():
+    """Narrow figure, large type, each bar named with its range (no wide tick-label column)."""
+    fig = careers.salary_ladder()
+    ax = fig.axes[0]
+    assert fig.get_size_inches()[0] <= 6
+    labels = [t for t in ax.texts]
+    assert len(labels) == len(careers.salary_ranges())
+    assert all(t.get_fontsize() >= 12 for t in labels)
+    assert all(t.get_fontsize() >= 12 for t in ax.get_xticklabels())
+    assert any(t.get_text().replace("\\$", "$").startswith("Chief AI Officer: $200k") for t in labels)
+    assert not ax.get_yticklabels()

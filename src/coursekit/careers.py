@@ -5,7 +5,7 @@ module, so a figure is typed once (in ``data/careers.yml``) and shown everywhere
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -35,6 +35,7 @@ class CareerData:
     roles: list
     certifications: list
     bootcamps: dict
+    skills: dict = field(default_factory=dict)  # skill id -> {"name": ..., "group": ...}
 
 
 def default_path() -> Path:
@@ -94,12 +95,21 @@ def _validate(path, raw) -> CareerData:
             _check_salary(path, rid, salary)
             if salary["source"] not in sources:
                 _fail(path, f"role {rid!r} cites unknown source {salary['source']!r}")
+    skills = raw.get("skills") or {}
+    if skills:
+        for sid, entry in skills.items():
+            if not isinstance(entry, dict) or not entry.get("name") or not entry.get("group"):
+                _fail(path, f"skill {sid!r} needs a name and a group")
+        unnamed = sorted({s for r in raw["roles"] for s in r["skills"]} - set(skills))
+        if unnamed:
+            _fail(path, f"skill(s) without a display name in 'skills': {', '.join(unnamed)}")
     for fact in raw.get("market", []):
         if fact.get("source") not in sources:
             _fail(path, f"market fact {fact.get('id')!r} cites unknown source {fact.get('source')!r}")
     return CareerData(path=str(path), sources=sources, market=raw.get("market", []),
                       levels=raw["levels"], domains=raw["domains"], roles=raw["roles"],
-                      certifications=raw.get("certifications", []), bootcamps=raw.get("bootcamps", {}))
+                      certifications=raw.get("certifications", []), bootcamps=raw.get("bootcamps", {}),
+                      skills=skills)
 
 
 def load(path: str | Path | None = None) -> CareerData:
@@ -236,6 +246,25 @@ def all_skills(data: CareerData | None = None) -> list[str]:
     return sorted({skill for r in data.roles for skill in r["skills"]})
 
 
+def skill_name(skill_id: str, data: CareerData | None = None) -> str:
+    """The display name of a skill id ('ab-testing' -> 'A/B testing'); the id itself if unnamed."""
+    data = data or load()
+    return data.skills.get(skill_id, {}).get("name", skill_id)
+
+
+def skills_table(data: CareerData | None = None) -> pd.DataFrame:
+    """One row per skill a role lists: id, display name, group and how many roles list it."""
+    import pandas as pd  # imported here so that reading the data file stays light
+    data = data or load()
+    counts: dict[str, int] = {}
+    for record in data.roles:
+        for skill in record["skills"]:
+            counts[skill] = counts.get(skill, 0) + 1
+    rows = [{"id": s, "name": skill_name(s, data), "group": data.skills.get(s, {}).get("group", "Other"),
+             "roles": n} for s, n in counts.items()]
+    return pd.DataFrame(rows).sort_values(["roles", "name"], ascending=[False, True]).reset_index(drop=True)
+
+
 def skill_gap(skills: Iterable[str], data: CareerData | None = None) -> pd.DataFrame:
     """Rank roles by how many of their skills a person already has, listing what is missing.
 
@@ -264,8 +293,13 @@ def skill_gap(skills: Iterable[str], data: CareerData | None = None) -> pd.DataF
 
 
 def salary_ladder(ax=None, level: str | None = None, domain: str | None = None, data: CareerData | None = None):
-    """Horizontal bars of every salary range, grouped by level: the course's salary-ladder figure."""
+    """Horizontal bars of every salary range, grouped by level: the course's salary-ladder figure.
+
+    Drawn to stay readable on a phone: a narrow figure, large type, and each role's name and range
+    written above its bar instead of in a wide column of tick labels.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
 
     data = data or load()
     _check_filter(data, level, domain)
@@ -276,20 +310,29 @@ def salary_ladder(ax=None, level: str | None = None, domain: str | None = None, 
         ranges = ranges[ranges["domain"] == domain]
     ranges = ranges.assign(_rank=ranges["level"].map(_level_rank)).sort_values(["_rank", "high"])
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 0.45 * len(ranges) + 1.2))
+        _fig, ax = plt.subplots(figsize=(5.5, 0.7 * len(ranges) + 1.9))
     colors = {"entry": "#4C9F70", "mid": "#3A7CA5", "advanced": "#8E5572"}
-    labels = [r.title + (f" ({r.setting})" if r.setting != "typical" else "") for r in ranges.itertuples()]
-    ax.barh(labels, ranges["high"] - ranges["low"], left=ranges["low"],
+    k = lambda v: f"\\${v / 1000:.0f}k"  # noqa: E731  (escaped: a pair of $ would start mathtext)
+    ax.barh(range(len(ranges)), ranges["high"] - ranges["low"], left=ranges["low"], height=0.38,
             color=[colors.get(lv, "grey") for lv in ranges["level"]])
     for y, r in enumerate(ranges.itertuples()):
-        if r.open_ended:
-            ax.annotate("+", (r.high, y), xytext=(3, -4), textcoords="offset points")
-    ax.xaxis.set_major_formatter(lambda v, _pos: f"${v / 1000:.0f}k")
-    ax.set_xlabel("Typical U.S. salary range (USD per year)")
+        name = r.title + (f" ({r.setting})" if r.setting != "typical" else "")
+        span = f"{k(r.low)}–{k(r.high)}" + ("+" if r.open_ended else "")
+        ax.text(0.01, y + 0.24, f"{name}: {span}", transform=ax.get_yaxis_transform(),
+                fontsize=14, va="bottom")
+    ax.set_yticks([])
+    ax.set_ylim(-0.6, len(ranges) - 0.05)
+    ax.set_xlim(0, ranges["high"].max() * 1.08 if len(ranges) else 1)
+    ax.xaxis.set_major_formatter(lambda v, _pos: k(v))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=5))
+    ax.tick_params(axis="x", labelsize=12)
+    ax.set_xlabel("U.S. salary range (USD per year)", fontsize=13)
     level_labels = {lv["id"]: lv["label"] for lv in data.levels}
-    from matplotlib.patches import Patch
     present = [lv for lv in LEVEL_ORDER if lv in set(ranges["level"])]
-    ax.legend(handles=[Patch(color=colors[lv], label=level_labels[lv]) for lv in present], loc="lower right")
-    ax.set_title("Salary ranges by role and career level")
+    if len(present) > 1:
+        ax.legend(handles=[Patch(color=colors[lv], label=level_labels[lv]) for lv in present],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.09 - 0.5 / len(ranges)), ncol=len(present),
+                  fontsize=12, frameon=False, handlelength=1, columnspacing=1)
+    ax.set_title("Salary ranges by role and career level", fontsize=14)
     ax.figure.tight_layout()
     return ax.figure

@@ -73,12 +73,12 @@ class CareersTable(SphinxDirective):
                    "columns": directives.unchanged}
     COLUMNS = {
         "title": ("Role", lambda r: r.title),
-        "level": ("Level", lambda r: r.level),
-        "domain": ("Domain", lambda r: r.domain),
+        "level": ("Level", lambda r: _label("levels", r.level)),
+        "domain": ("Domain", lambda r: _label("domains", r.domain)),
         "years": ("Experience", lambda r: f"{r.years_min}–{r.years_max} years" if r.years_max is not None
                   and r.years_max == r.years_max else f"{r.years_min}+ years"),
         "salary": ("Typical U.S. salary", lambda r: careers.salary_text(r.id)),
-        "skills": ("Key skills", lambda r: ", ".join(r.skills)),
+        "skills": ("Key skills", lambda r: ", ".join(careers.skill_name(s) for s in r.skills)),
         "responsibilities": ("Responsibilities", lambda r: "; ".join(r.responsibilities)),
     }
 
@@ -97,15 +97,29 @@ class CareersTable(SphinxDirective):
         return [_table([self.COLUMNS[c][0] for c in columns], rows)]
 
 
+def _label(kind: str, item_id: str) -> str:
+    """The display label of a level or domain id, as the data file spells it."""
+    return {x["id"]: x["label"] for x in getattr(careers.load(), kind)}.get(item_id, item_id)
+
+
+def _status(cert: dict) -> str:
+    if not cert.get("status"):
+        return "not recorded"
+    return cert["status"] + (f" (as of {cert['status_as_of']})" if cert.get("status_as_of") else "")
+
+
 class CertificationsTable(SphinxDirective):
+    """The certifications the source names, each with its dated status from the data file."""
+
     def run(self):
         self.env.note_dependency(str(careers.default_path()))
         data = careers.load()
-        return [_table(["Certification", "Provider"], [[c["name"], c["provider"]] for c in data.certifications])]
+        return [_table(["Certification", "Provider", "Status"],
+                       [[c["name"], c["provider"], _status(c)] for c in data.certifications])]
 
 
 class SalaryLadder(SphinxDirective):
-    """The salary-ladder figure, drawn with matplotlib at build time from the data file."""
+    """The salary-ladder figure, drawn with matplotlib at build time from the data file, as SVG."""
 
     option_spec = {"level": directives.unchanged, "domain": directives.unchanged,
                    "alt": directives.unchanged, "caption": directives.unchanged}
@@ -120,12 +134,12 @@ class SalaryLadder(SphinxDirective):
         key = hashlib.sha1(f"{level}|{domain}|{careers.default_path().read_bytes()!r}".encode()).hexdigest()[:12]
         out_dir = Path(self.env.app.srcdir) / "_build" / "generated"
         out_dir.mkdir(parents=True, exist_ok=True)
-        image_path = out_dir / f"salary-ladder-{key}.png"
+        image_path = out_dir / f"salary-ladder-{key}.svg"
         try:
             fig = careers.salary_ladder(level=level, domain=domain)
         except careers.CareerDataError as exc:
             raise self.error(str(exc))
-        fig.savefig(image_path, dpi=110)
+        fig.savefig(image_path, format="svg", metadata={"Date": None}, bbox_inches="tight")  # vector: sharp at any width
         plt.close(fig)
         alt = self.options.get("alt", "Horizontal bars showing the typical U.S. salary range of each role, "
                                       "grouped by career level")
