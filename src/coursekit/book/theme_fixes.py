@@ -42,4 +42,6 @@ def setup(app):
     app.connect("html-page-context", _drop_duplicate_scripts)
     # pydata-sphinx-theme#2451 / sphinx-book-theme#988: the phone menu button does nothing.
     app.add_js_file("book-fixes.js", loading_method="defer")
+    # Issue 15: wide tables scroll sideways on phones; SVG figures scale; wrap-up box style.
+    app.add_css_file("course-fixes.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
