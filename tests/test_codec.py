@@ -53,3 +53,69 @@ def test_no_pickle_even_if_asked():
         codec.decode(evil)
     with pytest.raises(codec.CodecError):
         codec.decode({"__pickle__": base64.b64encode(pickle.dumps(1)).decode()})
+
+
+def test_more_value_types_roundtrip():
+    import collections
+    import datetime
+    import decimal
+    import fractions
+    Point = collections.namedtuple("Point", "x y")
+    values = [fractions.Fraction(3, 7), decimal.Decimal("1.10"), datetime.date(2024, 8, 1),
+              datetime.datetime(2024, 8, 1, 12, 30), datetime.timedelta(days=2, seconds=5),
+              collections.Counter("abca"), collections.OrderedDict(a=1), collections.deque([1, 2], maxlen=5),
+              collections.defaultdict(list, {"a": [1]}), range(2, 10, 3), bytearray(b"ab"), Point(1, 2)]
+    for value in values:
+        back = roundtrip(value)
+        assert back == value and type(back).__name__ == type(value).__name__, value
+    assert roundtrip(Point(1, 2)) == (1, 2) and roundtrip(Point(1, 2)).x == 1
+
+
+def test_a_tuple_subclass_pretending_to_be_a_namedtuple_loses_its_eq():
+    class Fake(tuple):
+        _fields = ("a",)
+
+        def __eq__(self, other):
+            return True
+    back = roundtrip(Fake((1,)))
+    assert back != (2,) and back == (1,)
+
+
+@pytest.mark.parametrize("evil", [
+    {"__bigint__": "9" * 5000},
+    {"__series__": {"name": None, "index": {"range": [0, 10 ** 9, 1], "name": None},
+                    "values": {"__ndarray__": None}}},
+    {"__objarray__": {"shape": [10 ** 6, 10 ** 6], "items": [1]}},
+    {"__dict__": [[{"__dict__": []}, 1]]},
+    {"__namedtuple__": {"name": "import os", "fields": ["x"], "values": [1]}},
+    {"__float__": "1e400000"},
+    {"__date__": ["datetime", "not a date"]},
+    {"__ref__": 1},
+    {"__nat__": True, "extra": 1} if False else {"__tuple__": "not a list"},
+])
+def test_crafted_values_fail_as_codec_errors(evil):
+    with pytest.raises(codec.CodecError):
+        codec.decode(evil)
+
+
+def test_a_series_cannot_broadcast_a_scalar_over_a_huge_index():
+    scalar = codec.encode(np.array(1.0))  # a 0-d array
+    evil = {"__series__": {"name": None, "index": {"range": [0, 10 ** 8, 1], "name": None}, "values": scalar}}
+    with pytest.raises(codec.CodecError):
+        codec.decode(evil)
+    frame = {"__dataframe__": {"columns": {"range": [0, 1, 1], "name": None},
+                               "index": {"range": [0, 10 ** 8, 1], "name": None}, "data": [scalar], "dtypes": []}}
+    with pytest.raises(codec.CodecError):
+        codec.decode(frame)
+
+
+def test_nesting_and_huge_integers_in_raw_messages_are_rejected():
+    with pytest.raises(codec.CodecError):
+        codec.loads(b"[" * 100000 + b"]" * 100000)
+    with pytest.raises(codec.CodecError):
+        codec.loads(b"1" + b"0" * 5000)
+    deep = 1
+    for _ in range(200):
+        deep = [deep]
+    with pytest.raises(codec.CodecError):
+        codec.decode(deep)

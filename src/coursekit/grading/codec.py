@@ -284,7 +284,7 @@ class Decoder:
             pairs = [(self(k, down), self(v, down)) for k, v in _items(data["items"])]
             if body == "defaultdict":
                 return collections.defaultdict(_FACTORY_TYPES[data["factory"]], pairs)
-            return {"Counter": collections.Counter, "OrderedDict": collections.OrderedDict}[body](pairs)
+            return {"Counter": collections.Counter, "OrderedDict": collections.OrderedDict}[body](dict(pairs))
         if tag == "__deque__":
             maxlen = data.get("maxlen")
             return collections.deque((self(v, down) for v in _items(body)),

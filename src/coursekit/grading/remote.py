@@ -247,6 +247,7 @@ class Session:
         self.lent: dict[int, object] = {}
         self.lent_numbers: dict[int, int] = {}
         self.encode = codec.Encoder(self.refer)
+        self.encode_result = codec.Encoder(self.lend_result)
         self.decode = codec.Decoder(self.resolve)
         seed_random()  # the state a new student process starts from: nothing to transfer
         self.random_last = _random_state()
@@ -275,6 +276,14 @@ class Session:
             self.lent[number] = value
             self.lent_numbers[id(value)] = number
         return {"__gref__": number}
+
+    def lend_result(self, value):
+        """What a callback returns, and everything inside it, is lent only if it is harmless."""
+        if isinstance(value, (Remote, RemoteClass, RemoteException)) or self.lent_numbers.get(id(value)):
+            return self.refer(value)
+        if not _lendable(value, None):
+            return {"__unsupported__": type(value).__name__, "reason": "not lent to student code"}
+        return self.refer(value)
 
     def resolve(self, tag, data):
         if tag == "__gref__":
@@ -498,6 +507,9 @@ class Session:
                 result = getattr(target, name)
                 if not _lendable(result, target):
                     raise AttributeError(f"{name} is not available to student code")
+                if isinstance(result, (types.MethodType, types.BuiltinMethodType)):
+                    reply.update(ok=True, value=self.refer(result))  # the lent object's own method
+                    return reply
             elif action == "iter":
                 result = iter(target)
             elif action == "next":
@@ -510,7 +522,7 @@ class Session:
                 result = repr(target)
             else:
                 raise ValueError("unknown callback")
-            reply.update(ok=True, value=self.encode(result))
+            reply.update(ok=True, value=self.encode_result(result))
         except Exception as exc:
             reply.update(ok=False, error={"type": type(exc).__name__ if type(exc).__module__ == "builtins"
                                           else "Exception", "message": str(exc)[:2000]})
@@ -667,13 +679,22 @@ def _same_random(a, b) -> bool:
     return a[1][0] == b[1][0] and a[1][2:] == b[1][2:] and bool((a[1][1] == b[1][1]).all())
 
 
+_NEVER_LENT = ("ctypes", "_ctypes", "cffi", "_cffi_backend", "os", "posix", "sys", "subprocess", "socket",
+               "_socket", "io", "_io", "importlib", "pickle", "marshal", "threading", "_thread", "multiprocessing",
+               "types", "inspect", "gc", "weakref", "code", "codeop")
+
+
 def _lendable(value, owner) -> bool:
-    """What a lent object's public attribute may return: data, or that object's own methods."""
-    if isinstance(value, (types.ModuleType, type, types.FrameType, types.CodeType, types.FunctionType)):
+    """What a lent object's public attribute may hand to student code: data, that object's own
+    methods, or plain library objects; never modules, classes, code, frames, functions, or anything
+    that reaches the machine (ctypes pointers, files, sockets)."""
+    if isinstance(value, (types.ModuleType, type, types.FrameType, types.CodeType, types.FunctionType,
+                          types.TracebackType)):
         return False
     if isinstance(value, (types.MethodType, types.BuiltinMethodType)):
         return getattr(value, "__self__", None) is owner
-    return True
+    module = type(value).__module__ or ""
+    return module.split(".")[0] not in _NEVER_LENT and not (module == "builtins" and callable(value))
 
 
 def _regular_files(folder: Path):

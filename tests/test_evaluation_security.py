@@ -1,0 +1,137 @@
+"""The evaluation layer cannot be talked into a pass: handles, callbacks, hidden tests, setup data.
+
+Each case is a small exercise in coursekit's format, graded for real (a confined child process per
+submission, tests evaluated in the grader), with a dishonest answer that would pass if the layer
+delegated a verdict to student code, leaked hidden inputs, or let the student's process reach into
+the grader.
+"""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from coursekit.exercise.parse import load_source
+from coursekit.grading.confine import Limits
+from coursekit.grading.grade import grade_submission
+from coursekit.grading.submissions import Submission
+
+
+def exercise(tmp_path, setup: str, solution: str, tests: list[str], points: int = 2):
+    """A one-question source; tests marked 'hidden:' are hidden tests."""
+    cells = [nbformat.v4.new_code_cell(setup),
+             nbformat.v4.new_markdown_cell(f"<!-- QUESTION id=q1 points={points} -->\nAnswer."),
+             nbformat.v4.new_code_cell("# BEGIN SOLUTION\n" + solution + "\n# END SOLUTION")]
+    for test in tests:
+        hidden = test.startswith("hidden:")
+        body = test.removeprefix("hidden:")
+        cells.append(nbformat.v4.new_code_cell(("# HIDDEN TEST\n" if hidden else "# TEST\n") + body))
+    path = tmp_path / "source" / "set.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
+    return load_source(path)
+
+
+def grade(assignment, tmp_path, answer: str, extra_cells: list[str] = (), zygote=None):
+    nb = nbformat.read(str(assignment.path), as_version=4)
+    for cell in nb.cells:
+        if "BEGIN SOLUTION" in cell.source:
+            cell.source = answer
+    nb.cells = [c for c in nb.cells if not c.source.startswith(("# TEST", "# HIDDEN TEST"))]
+    nb.cells += [nbformat.v4.new_code_cell(code) for code in extra_cells]
+    path = tmp_path / "submitted" / "mallory.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return grade_submission(assignment, Submission("mallory", path), zygote,
+                            Limits(question_seconds=10.0, submission_seconds=60.0))
+
+
+def test_rebinding_setup_data_earns_nothing(tmp_path, zygote):
+    setup = "import numpy as np\nrng = np.random.default_rng(0)\ntreatment = rng.normal(1.0, 1.0, 200)\ncontrol = rng.normal(0.0, 1.0, 200)"
+    source = exercise(tmp_path, setup, "def lift():\n    return treatment.mean() - control.mean()",
+                      ["assert callable(lift)",
+                       "hidden:assert abs(lift() - (treatment.mean() - control.mean())) < 1e-9\nassert len(treatment) == 200"])
+    honest = grade(source, tmp_path, "def lift():\n    return float(np.mean(treatment) - np.mean(control))", zygote=zygote)
+    assert honest.points == 2, honest.questions[0].feedback
+    cheat = grade(source, tmp_path, "treatment = np.array([1.0])\ncontrol = np.array([0.0])\n"
+                  "def lift():\n    return 1.0", zygote=zygote)
+    assert cheat.points == 1, cheat.questions[0].feedback  # the visible test only
+
+
+@pytest.mark.parametrize("answer", [
+    # an object that equals everything, added to or compared with the test's expected value
+    "class Yes:\n    def __eq__(self, other): return True\n    def __add__(self, other): return 0\n"
+    "    __radd__ = __add__\n    def __sub__(self, other): return 0\n    def __rsub__(self, other): return 0\n"
+    "    def __lt__(self, other): return True\n    def __gt__(self, other): return True\n"
+    "    def __abs__(self): return 0\n    def __float__(self): return 0.0\n"
+    "def half(x):\n    return Yes()",
+    # an int subclass that says it is equal to everything
+    "class Liar(float):\n    def __eq__(self, other): return True\n    def __sub__(self, other): return 0.0\n"
+    "def half(x):\n    return Liar(0)",
+])
+def test_doctored_objects_earn_nothing(tmp_path, zygote, answer):
+    source = exercise(tmp_path, "import math", "def half(x):\n    return x / 2",
+                      ["assert half(4) == 2", "hidden:assert abs(half(3) - 1.5) < 1e-9\nassert half(3) > 1.4"])
+    assert grade(source, tmp_path, "def half(x):\n    return x * 0.5", zygote=zygote).points == 2
+    result = grade(source, tmp_path, answer, zygote=zygote)
+    assert result.points == 0, result.questions[0].feedback
+
+
+def test_hidden_inputs_never_reach_the_feedback(tmp_path, zygote):
+    """A function that records its arguments and shows them later sees only the visible test's."""
+    source = exercise(tmp_path, "import numpy as np", "def total(values):\n    return sum(values)",
+                      ["assert total([1, 2]) == 3", "hidden:assert total([123456789, 987654321]) == 1111111110"])
+    spy = ("seen = []\ndef total(values):\n    seen.append(list(values))\n    print('ARGS', values)\n"
+           "    return sum(values)")
+    result = grade(source, tmp_path, spy, extra_cells=["raise ValueError(f'recorded {seen}')", "print(seen)"],
+                   zygote=zygote)
+    assert result.points == 2
+    everything = result.questions[0].feedback + result.output + repr(result.questions[0].tests)
+    assert "[1, 2]" in everything  # the visible input may show
+    assert "123456789" not in result.questions[0].feedback + result.output
+
+
+def test_lent_objects_do_not_open_the_grader(tmp_path, zygote):
+    """Student code handed the test's lambda or generator cannot walk to the grader's globals."""
+    source = exercise(tmp_path, "import numpy as np", "def apply(f, x):\n    return f(x)",
+                      ["assert apply(lambda v: v + 1, 1) == 2",
+                       "assert list(apply(lambda g: list(g), (i for i in range(3)))) == [0, 1, 2]",
+                       "hidden:rng = np.random.default_rng(1)\nassert apply(lambda r: 5, rng) == 5"])
+    probe = ("def apply(f, x):\n"
+             "    found = []\n"
+             "    for target in (f, x):\n"
+             "        for name in ('__globals__', '__code__', '__class__', 'gi_frame', 'f_globals', '__builtins__',\n"
+             "                     'bit_generator', '__self__', '__closure__'):\n"
+             "            try:\n"
+             "                value = getattr(target, name)\n"
+             "                found.append((name, type(value).__name__))\n"
+             "                getattr(value, 'ctypes').next_double(0)\n"
+             "            except BaseException as exc:\n"
+             "                pass\n"
+             "    if any(n in ('__globals__', '__code__', 'gi_frame', '__builtins__', '__closure__') for n, _ in found):\n"
+             "        return 'escaped'\n"
+             "    return f(x)")
+    result = grade(source, tmp_path, probe, zygote=zygote)
+    assert result.status == "graded", result.reason
+    assert result.points == 2, result.questions[0].feedback
+
+
+@pytest.mark.parametrize("hostile", [
+    "raise SystemExit(0)", "raise KeyboardInterrupt()", "raise GeneratorExit()",
+    "import os\nos._exit(3)",
+])
+def test_what_student_code_raises_during_a_test_fails_only_that_test(tmp_path, zygote, hostile):
+    source = exercise(tmp_path, "import math", "def f():\n    return 1",
+                      ["assert f() == 1", "hidden:assert f() + 1 == 2"])
+    answer = "def f():\n" + "\n".join("    " + line for line in hostile.splitlines())
+    result = grade(source, tmp_path, answer, zygote=zygote)
+    assert result.points == 0
+    assert result.status in ("graded", "error"), result.reason
+
+
+def test_pytest_failures_are_test_failures_not_crashes(tmp_path, zygote):
+    source = exercise(tmp_path, "import math", "def check(x):\n    if x < 0:\n        raise ValueError('neg')\n    return x",
+                      ["import pytest\nwith pytest.raises(ValueError):\n    check(-1)",
+                       "hidden:import pytest\npytest.fail('always fails')"])
+    result = grade(source, tmp_path, "def check(x):\n    return x", zygote=zygote)
+    assert result.status == "graded" and result.points == 0
+    assert "DID NOT RAISE" in result.questions[0].feedback
