@@ -135,3 +135,10 @@ def test_pytest_failures_are_test_failures_not_crashes(tmp_path, zygote):
     result = grade(source, tmp_path, "def check(x):\n    return x", zygote=zygote)
     assert result.status == "graded" and result.points == 0
     assert "DID NOT RAISE" in result.questions[0].feedback
+
+
+def test_a_test_cell_may_use_ipython_syntax_and_display(tmp_path, zygote):
+    source = exercise(tmp_path, "import math", "def f():\n    return 1",
+                      ["%matplotlib inline\ndisplay(f())\nassert f() == 1", "hidden:assert f() + 1 == 2"])
+    result = grade(source, tmp_path, "def f():\n    return 1", zygote=zygote)
+    assert result.points == 2, result.questions[0].feedback

@@ -41,7 +41,7 @@ class TestOutcome:
 @lru_cache(maxsize=4096)
 def free_names(code: str) -> tuple[str, ...]:
     """Names a test reads but neither defines nor gets from builtins: those come from the student."""
-    tree = ast.parse(code)
+    tree = ast.parse(as_python(code))
     loaded, bound = [], set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
@@ -58,9 +58,41 @@ def free_names(code: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
+def as_python(code: str) -> str:
+    """A test cell may use IPython syntax (``%matplotlib inline``, ``%time``), as it can in nbgrader's
+    kernel: such a cell is translated to Python; the magics then do nothing."""
+    if any(line.lstrip().startswith(("%", "!")) for line in code.splitlines()):
+        from IPython.core.inputtransformer2 import TransformerManager
+        return TransformerManager().transform_cell(code)
+    return code
+
+
+@lru_cache(maxsize=4096)
 def _compiled(code: str, filename: str):
     """Tests are the same for every submission: compile each once per grading run."""
-    return compile(code, filename, "exec")
+    return compile(as_python(code), filename, "exec")
+
+
+class _Shell:
+    """``get_ipython()`` in a test: magics and shell commands do nothing, as in a quiet kernel."""
+
+    def run_line_magic(self, *args, **kwargs):
+        return None
+
+    def run_cell_magic(self, *args, **kwargs):
+        return None
+
+    def system(self, *args, **kwargs):
+        return None
+
+    def getoutput(self, *args, **kwargs):
+        return []
+
+
+def _display(*objects, **kwargs):
+    """IPython's ``display`` as a test sees it in a kernel: the objects' text, printed."""
+    for obj in objects:
+        print(repr(obj))
 
 
 class TestScope(MutableMapping):
@@ -68,8 +100,10 @@ class TestScope(MutableMapping):
 
     def __init__(self, session: Session, fixed: dict | None = None):
         self.session = session
-        self.globals: dict = {"__builtins__": builtins, "__name__": "__main__"}
-        self.own: set[str] = set()          # names a test cell bound
+        shell = _Shell()
+        self.globals: dict = {"__builtins__": builtins, "__name__": "__main__", "get_ipython": lambda: shell,
+                              "display": _display}
+        self.own: set[str] = {"get_ipython", "display"}  # names a test cell bound (or a kernel provides)
         self.student: set[str] = set()      # names whose value is the student's
         self.borrowed: set[str] = set()     # names ever read from the student: rebinding them reaches it
         self.fixed = dict(fixed or {})      # setup values from the source's own run
