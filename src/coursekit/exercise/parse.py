@@ -20,9 +20,6 @@ TEST_MARKER = re.compile(r"^\s*#\s*(?P<hidden>HIDDEN\s+)?TEST\b(?P<attrs>.*)$")
 BEGIN_SOLUTION = re.compile(r"^(?P<indent>\s*)#+\s*BEGIN SOLUTION\s*$")
 END_SOLUTION = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
 INLINE_SOLUTION = re.compile(r"^(?P<head>\s*[^#\n]*?=)\s*[^#\n]*?#\s*SOLUTION\s*$")
-BEGIN_HIDDEN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS\s*$")
-END_HIDDEN = re.compile(r"^\s*#+\s*END HIDDEN TESTS\s*$")
-NBGRADER_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 
 class SourceError(ValueError):
@@ -84,6 +81,10 @@ class Assignment:
     notebook: nbformat.NotebookNode
     cells: list[SourceCell]
     questions: list[Question]
+    # the notebook within the assignment: "" for a one-notebook coursekit set, the notebook's stem for
+    # an nbgrader assignment (named after its folder, source/<assignment>/<notebook>.ipynb)
+    notebook_name: str = ""
+    settings: object = None  # nbgrader sources: the course's NbgraderSettings (stubs, locks, header)
 
     @property
     def max_points(self) -> float:
@@ -214,21 +215,36 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def load_source(path: str | Path) -> Assignment:
-    """Read an exercise source notebook in either format."""
+def load_source(path: str | Path, assignment: str | None = None) -> Assignment:
+    """Read an exercise source notebook in either format.
+
+    An nbgrader notebook in a course's ``source/<assignment>/`` folder (or when ``assignment`` is
+    given) belongs to that assignment and is graded as its notebook ``<stem>``; a coursekit
+    notebook is a set of its own, named after the file.
+    """
     path = Path(path)
     nb = read_notebook(path)
     keys = [c.get("id") for c in nb.cells]
     if any(k is None for k in keys):
         nbformat.validator.normalize(nb)  # adds ids to old notebooks
     uses_nbgrader = any("nbgrader" in c.get("metadata", {}) for c in nb.cells)
-    parser = _parse_nbgrader if uses_nbgrader else _parse_coursekit
-    cells, questions = parser(path, nb)
+    if uses_nbgrader:
+        from coursekit.exercise import course, nbgrader
+        settings = course.settings_for(path)
+        nb = nbgrader.with_header(nb, settings)
+        cells, questions = nbgrader.parse(path, nb, settings)
+        inside = course.course_root(path) is not None or assignment is not None
+        name = assignment or (path.parent.name if inside else path.stem)
+        notebook_name = path.stem if inside else ""
+    else:
+        cells, questions = _parse_coursekit(path, nb)
+        settings, name, notebook_name = None, assignment or path.stem, ""
     if not questions:
         raise SourceError(f"{path}: no questions found (expected '<!-- QUESTION id=... points=... -->' "
-                          "markdown cells or nbgrader test cells)")
-    return Assignment(name=path.stem, path=path, format="nbgrader" if uses_nbgrader else "coursekit",
-                      notebook=nb, cells=cells, questions=questions)
+                          "markdown cells or nbgrader graded cells)")
+    return Assignment(name=name, path=path, format="nbgrader" if uses_nbgrader else "coursekit",
+                      notebook=nb, cells=cells, questions=questions, notebook_name=notebook_name,
+                      settings=settings)
 
 
 def _parse_coursekit(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
@@ -315,69 +331,3 @@ def _check_balanced(text: str, where: str) -> None:
     if depth:
         raise SourceError(f"{where}: BEGIN SOLUTION without END SOLUTION")
 
-
-def split_hidden(code: str) -> tuple[str, str]:
-    """nbgrader test cell -> (visible part, hidden part)."""
-    visible, hidden, inside = [], [], False
-    for line in code.splitlines():
-        if BEGIN_HIDDEN.match(line):
-            inside = True
-            continue
-        if END_HIDDEN.match(line):
-            inside = False
-            continue
-        (hidden if inside else visible).append(line)
-    return "\n".join(visible), "\n".join(hidden)
-
-
-def _parse_nbgrader(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
-    cells, questions, seen = [], [], set()
-    for index, cell in enumerate(nb.cells):
-        where = f"{path}: cell {index + 1}"
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        key = meta.get("grade_id") or cell.get("id") or f"cell-{index}"
-        if meta.get("grade_id"):
-            if key in seen:
-                raise SourceError(f"{where}: nbgrader grade_id {key!r} is used twice")
-            seen.add(key)
-        text = cell.source
-        if cell.cell_type != "code":
-            cells.append(SourceCell(key, index, cell.cell_type, TEXT, text, None,
-                                    stub_solution(text, "YOUR ANSWER HERE") if meta.get("solution") else text,
-                                    dict(cell.metadata)))
-            continue
-        if meta.get("grade") and not meta.get("solution"):
-            visible, hidden = split_hidden(text)
-            points = _number(meta.get("points", 0) or 0, where, "nbgrader points") if meta.get("points") else None
-            if points is None:
-                raise SourceError(f"{where}: nbgrader test cell {key!r} has no points")
-            tests = [Test(name=f"{key} visible tests", code=visible, hidden=False, cell_key=key)]
-            if hidden.strip():
-                tests.append(Test(name=f"{key} hidden tests", code=text_without_markers(text), hidden=True,
-                                  cell_key=key))
-            questions.append(Question(id=key, points=points, all_or_nothing=True, tests=tests, cell_keys=[key]))
-            cells.append(SourceCell(key, index, "code", TEST, text, key, visible, dict(cell.metadata)))
-            continue
-        if meta.get("solution"):
-            cells.append(SourceCell(key, index, "code", SOLUTION, text, None,
-                                    stub_solution(text, NBGRADER_STUB), dict(cell.metadata)))
-            continue
-        cells.append(SourceCell(key, index, "code", SETUP, text, None, text, dict(cell.metadata)))
-    _attach_to_next_question(cells)
-    return cells, questions
-
-
-def _attach_to_next_question(cells: list[SourceCell]) -> None:
-    """In nbgrader sources a question is its test cell; the code cells before it belong to it."""
-    pending = []
-    for cell in cells:
-        if cell.role == TEST:
-            for earlier in pending:
-                earlier.question = cell.question
-            pending = []
-        elif cell.cell_type == "code":
-            pending.append(cell)
-
-
-def text_without_markers(code: str) -> str:
-    return "\n".join(ln for ln in code.splitlines() if not (BEGIN_HIDDEN.match(ln) or END_HIDDEN.match(ln)))

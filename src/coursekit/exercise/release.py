@@ -80,15 +80,31 @@ def _first_code_index(cells: list) -> int:
 
 
 def _nbgrader_student(assignment: Assignment) -> nbformat.NotebookNode:
-    """nbgrader's own student form: stubs in solution cells, hidden tests removed, ids kept."""
-    nb = copy.deepcopy(assignment.notebook)
+    """What nbgrader's generate_assignment writes: the header, expanded autotests, stubs in answer
+    cells, hidden tests and mark schemes gone, outputs cleared, cells locked, checksums stored."""
+    from coursekit.exercise import nbgrader
+    locks = assignment.settings.locks
+    nb = copy.deepcopy(assignment.notebook)  # header included and autotests expanded by the parser
+    nb.metadata.pop("celltoolbar", None)
     by_index = {c.index: c for c in assignment.cells}
     for index, cell in enumerate(nb.cells):
-        parsed = by_index[index]
-        if parsed.student_source is not None:
-            cell.source = parsed.student_source
+        cell.source = by_index[index].student_source
+        solution, grade = nbgrader.is_solution(cell), nbgrader.is_grade(cell)
+        # nbgrader's LockCells, rule by rule: answers stay editable but cannot be deleted
+        if solution and grade and (locks["lock_solution_cells"] or locks["lock_grade_cells"]) \
+                or solution and locks["lock_solution_cells"]:
+            cell.metadata["deletable"] = False
+        elif grade and locks["lock_grade_cells"] or nbgrader.is_locked(cell) and locks["lock_readonly_cells"] \
+                or locks["lock_all_cells"]:
+            cell.metadata["deletable"] = False
+            cell.metadata["editable"] = False
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            for key in ("collapsed", "scrolled"):
+                cell.metadata.pop(key, None)
+        if grade or solution or nbgrader.is_locked(cell):
+            cell.metadata["nbgrader"]["checksum"] = nbgrader.checksum(cell)
+            cell.metadata["nbgrader"]["cell_type"] = cell.cell_type
     return nb
 
 
@@ -130,7 +146,7 @@ def visible_checks(assignment: Assignment) -> dict:
 
 
 def manifest(assignment: Assignment) -> dict:
-    return {"assignment": assignment.name, "format": assignment.format,
+    return {"assignment": assignment.name, "notebook": assignment.notebook_name, "format": assignment.format,
             "source_sha256": hashlib.sha256(assignment.path.read_bytes()).hexdigest(),
             "max_points": assignment.max_points,
             "questions": [{"id": q.id, "points": q.points, "all_or_nothing": q.all_or_nothing,
@@ -148,9 +164,10 @@ def release(assignment: Assignment, out: Path, solutions: bool = True) -> dict[s
     student_dir, bundle_dir = root / "student", root / "autograder"
     for folder in (student_dir, bundle_dir):
         folder.mkdir(parents=True, exist_ok=True)
-    paths = {"student": student_dir / f"{assignment.name}.ipynb",
-             "checks": student_dir / f"{assignment.name}{CHECKS_SUFFIX}",
-             "book": root / f"{assignment.name}.ipynb",
+    stem = assignment.notebook_name or assignment.name  # an nbgrader assignment holds several notebooks
+    paths = {"student": student_dir / f"{stem}.ipynb",
+             "checks": student_dir / f"{stem}{CHECKS_SUFFIX}",
+             "book": root / f"{stem}.ipynb",
              "bundle": bundle_dir}
     nbformat.write(student_notebook(assignment), str(paths["student"]))
     paths["checks"].write_text(json.dumps(visible_checks(assignment), indent=1))
@@ -159,5 +176,6 @@ def release(assignment: Assignment, out: Path, solutions: bool = True) -> dict[s
     for data_file in assignment.shipped_files():
         shutil.copy2(data_file, student_dir / data_file.name)
         shutil.copy2(data_file, bundle_dir / data_file.name)
-    (bundle_dir / "manifest.json").write_text(json.dumps(manifest(assignment), indent=1))
+    manifest_name = f"{assignment.notebook_name}.manifest.json" if assignment.notebook_name else "manifest.json"
+    (bundle_dir / manifest_name).write_text(json.dumps(manifest(assignment), indent=1))
     return paths
