@@ -90,9 +90,32 @@ def _source(path: str) -> Path:
     return candidates[0]
 
 
+def _sources(path: str, assignment: str | None = None) -> tuple[list[Path], str | None]:
+    """The source notebooks SOURCE names and the nbgrader assignment they form (None for a coursekit set).
+
+    An nbgrader assignment is a folder of notebooks (``source/ps1``), or a course folder plus
+    ``--assignment``; every notebook in it is handled, each on its own.
+    """
+    from coursekit.exercise import course
+    given = Path(path)
+    if not given.exists():
+        raise UsageError(f"{given}: file not found")
+    if assignment is None and (not given.is_dir() or (given / f"{given.name}.ipynb").exists()
+                               or len(list(given.glob("*.ipynb"))) == 1 and not course.is_course(given)):
+        return [_source(path)], None
+    found = course.assignment_folder(given, assignment)
+    return found.notebooks, found.name
+
+
+def _all_sources(paths: list[str], assignment: str | None) -> list[tuple[list[Path], str | None]]:
+    return [_sources(p, assignment) for p in paths]
+
+
 def cmd_validate(args) -> int:
     from coursekit.exercise.validate import validate_paths
-    report = validate_paths([_source(p) for p in args.sources])
+    report = {}
+    for notebooks, name in _all_sources(args.sources, args.assignment):
+        report.update(validate_paths(notebooks, assignment=name))
     for path, verdict in report.items():
         _say("validate", verdict.failures)
         _say("validate", (f"warning: {w}" for w in verdict.warnings))
@@ -103,10 +126,10 @@ def cmd_validate(args) -> int:
     return EXIT_OK if all(v.sound for v in report.values()) else EXIT_PROBLEMS
 
 
-def _refuse_unsound(verb: str, sources: list[Path], zygote=None) -> int:
+def _refuse_unsound(verb: str, sources: list[Path], zygote=None, assignment: str | None = None) -> int:
     """Validate before releasing or grading: the exit code to stop with, or 0 to go on."""
     from coursekit.exercise.validate import validate_paths
-    report = validate_paths(sources, zygote=zygote)
+    report = validate_paths(sources, zygote=zygote, assignment=assignment)
     for verdict in report.values():
         _say(verb, verdict.failures)
     if any(v.malformed for v in report.values()):
@@ -121,62 +144,114 @@ def _refuse_unsound(verb: str, sources: list[Path], zygote=None) -> int:
 def cmd_release(args) -> int:
     from coursekit.exercise.parse import load_source
     from coursekit.exercise.release import release
-    sources = [_source(p) for p in args.sources]
-    refused = _refuse_unsound("release", sources)
-    if refused:
-        return refused
-    for source in sources:
-        paths = release(load_source(source), Path(args.out))
-        print(f"{source}: student {paths['student']}, book page {paths['book']}, bundle {paths['bundle']}")
+    groups = _all_sources(args.sources, args.assignment)
+    for notebooks, name in groups:
+        refused = _refuse_unsound("release", notebooks, assignment=name)
+        if refused:
+            return refused
+    for notebooks, name in groups:
+        for source in notebooks:
+            paths = release(load_source(source, name), Path(args.out))
+            print(f"{source}: student {paths['student']}, book page {paths['book']}, bundle {paths['bundle']}")
     return EXIT_OK
 
 
 def cmd_grade(args) -> int:
+    from coursekit.exercise import course
+    notebooks, name = _sources(args.source, args.assignment)
+    submitted = list(args.submissions)
+    if not submitted:
+        default = course.assignment_folder(Path(args.source), args.assignment).submitted if name else None
+        if default is None:
+            raise UsageError("name the submissions to grade (notebook files or folders of them)")
+        submitted = [str(default)]
+    for given in submitted:
+        if not Path(given).exists():
+            raise UsageError(f"{given}: no such submission file or folder")
+    summaries, matched = [], set()
+    for source in notebooks:
+        summary = _grade_notebook(args, source, name, submitted, matched)
+        if isinstance(summary, int):
+            return summary
+        summaries.append(summary)
+    if name:
+        _report_unmatched(submitted, name, matched, notebooks)
+    graded = sum(s.graded for s in summaries)
+    skipped = sum(s.skipped for s in summaries)
+    counts: dict[str, int] = {}
+    for summary in summaries:
+        for status, n in summary.statuses.items():
+            counts[status] = counts.get(status, 0) + n
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "none"
+    print(f"{graded} graded ({statuses}), {skipped} skipped as already graded; "
+          f"gradebook {describe(args.gradebook)}")
+    line = next((s.containment_line() for s in summaries if s.containment_line()), "")
+    if line:
+        print(line)
+    problems = {status: n for status, n in counts.items() if status != "graded"}
+    if problems:
+        counts_text = ", ".join(f"{status}: {n}" for status, n in sorted(problems.items()))
+        _say("grade", [f"{sum(problems.values())} submission(s) need a look ({counts_text}): "
+                       "see their status and reason in the gradebook or the report"])
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _grade_notebook(args, source: Path, name: str | None, submitted: list[str], matched: set):
+    """Grade the submissions of one source notebook: a BatchSummary, or the exit code to stop with.
+
+    In an nbgrader assignment a submission belongs to the source notebook of the same file name,
+    in a folder named after the assignment (or given as a file): nothing is graded against
+    another notebook's tests.
+    """
     from coursekit.exercise.parse import load_source
     from coursekit.gradebook.store import open_gradebook
     from coursekit.grading.sandbox import Zygote, preload_modules
     from coursekit.grading.submissions import discover
     from coursekit.progress import Progress
-    source = _source(args.source)
-    assignment = load_source(source)
-    for given in args.submissions:
-        if not Path(given).exists():
-            raise UsageError(f"{given}: no such submission file or folder")
+    assignment = load_source(source, name)
     # Started before the grader imports NumPy and pandas itself, so both imports run at once.
     zygote = None if args.scheduler else Zygote(preload_modules(assignment))
     if zygote:
         zygote.warm()
     try:
-        refused = 0 if args.allow_unsound else _refuse_unsound("grade", [source], zygote)
+        refused = 0 if args.allow_unsound else _refuse_unsound("grade", [source], zygote, name)
         if refused:
             return refused
         from coursekit.grading.batch import grade_all
-        found = discover(args.submissions, assignment.name)
+        found = discover(submitted, assignment.name)
         found = [s for s in found if s.path.resolve() != assignment.path.resolve()]
+        if name:
+            files = {Path(g).resolve() for g in submitted if Path(g).is_file()}
+            found = [s for s in found if s.path.name == source.name
+                     and (s.path.parent.name == name or s.path.resolve() in files)]
+            matched.update(s.path.resolve() for s in found)
         if not found:
-            raise UsageError(f"no notebooks found in {', '.join(args.submissions)}")
+            if name:
+                _say("grade", [f"no submissions of {source.name} found in {', '.join(submitted)}"])
+                from coursekit.grading.batch import BatchSummary
+                return BatchSummary()
+            raise UsageError(f"no notebooks found in {', '.join(submitted)}")
         gradebook = open_gradebook(args.gradebook)
         try:
-            summary = grade_all(assignment, found, gradebook, _limits(args), force=args.force,
-                                workers=args.workers, show_hidden=args.show_hidden, progress=Progress(),
-                                max_notebook_mb=args.max_notebook_mb, scheduler=args.scheduler, zygote=zygote)
+            return grade_all(assignment, found, gradebook, _limits(args), force=args.force,
+                             workers=args.workers, show_hidden=args.show_hidden, progress=Progress(),
+                             max_notebook_mb=args.max_notebook_mb, scheduler=args.scheduler, zygote=zygote)
         finally:
             gradebook.close()
     finally:
         if zygote:
             zygote.close()
-    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(summary.statuses.items())) or "none"
-    print(f"{summary.graded} graded ({statuses}), {summary.skipped} skipped as already graded; "
-          f"gradebook {describe(args.gradebook)}")
-    if summary.containment_line():
-        print(summary.containment_line())
-    problems = {status: n for status, n in summary.statuses.items() if status != "graded"}
-    if problems:
-        counts = ", ".join(f"{status}: {n}" for status, n in sorted(problems.items()))
-        _say("grade", [f"{sum(problems.values())} submission(s) need a look ({counts}): "
-                       "see their status and reason in the gradebook or the report"])
-        return EXIT_PROBLEMS
-    return EXIT_OK
+
+
+def _report_unmatched(submitted: list[str], name: str, matched: set, notebooks: list[Path]) -> None:
+    """Notebooks handed in for this assignment that no source notebook is named like: said, not graded."""
+    from coursekit.grading.submissions import discover
+    names = {p.name for p in notebooks}
+    for found in discover(submitted, name):
+        if found.path.parent.name == name and found.path.resolve() not in matched and found.path.name not in names:
+            _say("grade", [f"warning: {found.path}: not graded, assignment {name} has no source notebook "
+                           f"{found.path.name} (it has {', '.join(sorted(names))})"])
 
 
 def _known_assignment(gradebook, name: str | None, where: str) -> None:
@@ -242,7 +317,9 @@ def parser() -> argparse.ArgumentParser:
                       help="print coursekit's version (graders on a cluster must all run the same one)")
     verbs = main.add_subparsers(dest="verb", metavar="SUBCOMMAND", title="subcommands")
     source_help = ("an exercise source notebook, or its folder (exercises/<set>/ holding <set>.ipynb, "
-                   "or a released autograder bundle)")
+                   "a released autograder bundle, or an nbgrader assignment folder such as source/ps1)")
+    assignment_help = ("with an nbgrader course folder as SOURCE: the assignment under its source/ folder; "
+                       "every notebook in it is handled")
 
     p = _verb(verbs, "validate", "check that exercise sources are sound",
               "Runs each source top to bottom in a Jupyter kernel, grades the reference solution (it\n"
@@ -252,6 +329,7 @@ def parser() -> argparse.ArgumentParser:
               "in full fails validation; a single test that one passes is reported as a warning.",
               "  coursekit validate exercises/data-science exercises/edge-ai")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help=source_help)
+    p.add_argument("--assignment", default=None, metavar="NAME", help=assignment_help)
     p.set_defaults(run=cmd_validate)
 
     p = _verb(verbs, "release", "write student notebooks, book pages and autograder bundles",
@@ -261,6 +339,7 @@ def parser() -> argparse.ArgumentParser:
               "  coursekit release exercises/data-science --out released")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help=source_help)
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the released sets into")
+    p.add_argument("--assignment", default=None, metavar="NAME", help=assignment_help)
     p.set_defaults(run=cmd_release)
 
     p = _verb(verbs, "grade", "grade submissions into a gradebook",
@@ -269,9 +348,10 @@ def parser() -> argparse.ArgumentParser:
               "feedback. A submission already graded with the same content is skipped.",
               "  coursekit grade exercises/data-science submitted/ --gradebook grades.sqlite --workers 4")
     p.add_argument("source", metavar="SOURCE", help=source_help)
-    p.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+    p.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                    help="notebook files or folders of them; the student is the file name, or the first "
-                        "folder below the one given")
+                        "folder below the one given (default for an nbgrader course: its submitted/ folder)")
+    p.add_argument("--assignment", default=None, metavar="NAME", help=assignment_help)
     p.add_argument("--gradebook", required=True, metavar="PATH|URL",
                    help="a SQLite file (created if missing), or a postgresql://user@host/db URL")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",

@@ -151,7 +151,7 @@ def is_course(folder: Path) -> bool:
 
 
 def assignment_folder(given: Path, name: str | None = None) -> NbgraderAssignment | None:
-    """The nbgrader assignment that ``given`` names, or None when it is no nbgrader folder.
+    """The nbgrader assignment that ``given`` names (a SourceError says why it names none).
 
     ``given`` is an assignment folder (``source/ps1``) or, with ``name``, a course folder.
     """

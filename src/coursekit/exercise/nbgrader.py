@@ -227,3 +227,18 @@ def _attach_to_next_question(cells: list[SourceCell]) -> None:
             pending = []
         elif cell.cell_type == "code" and cell.question is None:
             pending.append(cell)
+
+
+def unanswered(assignment, nb, question) -> bool:
+    """Whether a manually graded answer was left as released: nbgrader then scores it 0 itself
+    (its checksum is unchanged) instead of asking a person. Tasks always go to a person."""
+    cells = [c for c in assignment.cells
+             if c.key in question.cell_keys and c.metadata.get("nbgrader", {}).get("solution")]
+    if not cells:
+        return False
+    submitted = {meta(c).get("grade_id"): c for c in nb.cells if meta(c).get("grade_id")}
+    for cell in cells:
+        theirs = submitted.get(cell.key)
+        if theirs is None or theirs.cell_type != cell.cell_type or theirs.source != cell.student_source:
+            return False
+    return True

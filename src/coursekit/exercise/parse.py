@@ -220,7 +220,7 @@ def load_source(path: str | Path, assignment: str | None = None) -> Assignment:
 
     An nbgrader notebook in a course's ``source/<assignment>/`` folder (or when ``assignment`` is
     given) belongs to that assignment and is graded as its notebook ``<stem>``; a coursekit
-    notebook is a set of its own, named after the file.
+    notebook is a set of its own, named after the file (``assignment`` is ignored for it).
     """
     path = Path(path)
     nb = read_notebook(path)
@@ -238,7 +238,7 @@ def load_source(path: str | Path, assignment: str | None = None) -> Assignment:
         notebook_name = path.stem if inside else ""
     else:
         cells, questions = _parse_coursekit(path, nb)
-        settings, name, notebook_name = None, assignment or path.stem, ""
+        settings, name, notebook_name = None, path.stem, ""
     if not questions:
         raise SourceError(f"{path}: no questions found (expected '<!-- QUESTION id=... points=... -->' "
                           "markdown cells or nbgrader graded cells)")

@@ -14,11 +14,18 @@ Four checks, each on what a student will meet:
 
 Failures make the source unsound: ``coursekit validate`` exits 1 and release, grade and the book
 build refuse it. Warnings are printed and change nothing else.
+
+An nbgrader source is judged by nbgrader's rules: its metadata must be valid (checked when it is
+read), it must run, and the reference must pass every test. coursekit's stricter advice (a test
+cell without hidden tests, a blank version that already earns points, tests a trivial answer
+passes) is a warning for it, since nbgrader allows all of these (0-point practice tests included).
+While the source runs in a kernel ``NBGRADER_EXECUTION`` is ``validate``, as under nbgrader validate.
 """
 from __future__ import annotations
 
 import ast
 import copy
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -87,7 +94,7 @@ def run_problems(assignment: Assignment, timeout: float) -> list[str]:
     from coursekit.kernel import ipc_config
     nb = copy.deepcopy(assignment.notebook)
     started: list[int] = []
-    with tempfile.TemporaryDirectory(prefix="coursekit-validate-") as folder:
+    with tempfile.TemporaryDirectory(prefix="coursekit-validate-") as folder, _execution_mode("validate"):
         for data_file in assignment.shipped_files():
             shutil.copy2(data_file, Path(folder) / data_file.name)
         try:
@@ -110,28 +117,55 @@ def run_problems(assignment: Assignment, timeout: float) -> list[str]:
     return []
 
 
-def grading_problems(assignment: Assignment, zygote: Zygote, limits: Limits) -> list[str]:
-    """The reference earns full points and the blank student version none, graded as submissions are."""
-    found = []
+class _execution_mode:
+    """``NBGRADER_EXECUTION`` set for kernels started inside the block (sources may read it), then restored."""
+
+    def __init__(self, mode: str):
+        self.mode, self.saved = mode, None
+
+    def __enter__(self):
+        self.saved = os.environ.get("NBGRADER_EXECUTION")
+        os.environ["NBGRADER_EXECUTION"] = self.mode
+
+    def __exit__(self, *exc):
+        if self.saved is None:
+            os.environ.pop("NBGRADER_EXECUTION", None)
+        else:
+            os.environ["NBGRADER_EXECUTION"] = self.saved
+
+
+def grading_problems(assignment: Assignment, zygote: Zygote, limits: Limits) -> Verdict:
+    """The reference earns full points and the blank student version none, graded as submissions are.
+
+    For an nbgrader source only the reference's points are a failure (see the module's docstring).
+    """
+    verdict = Verdict()
+    advice = verdict.warnings if assignment.format == "nbgrader" else verdict.failures
+    found = verdict.failures
+    manual = {q.id for q in assignment.questions if q.manual}
     for q in assignment.questions:
-        if getattr(q, "manual", False):
+        if q.manual:
             continue
         if not q.hidden_tests:
-            found.append(f"{_where(assignment, q.id)}: has no hidden test")
+            advice.append(f"{_where(assignment, q.id)}: has no hidden test")
         if not q.visible_tests or not any(t.code.strip() for t in q.visible_tests):
-            found.append(f"{_where(assignment, q.id)}: has no visible test")
+            advice.append(f"{_where(assignment, q.id)}: has no visible test")
+    if len(manual) == len(assignment.questions):
+        return verdict  # only manually graded questions: nothing for the grader to check
     reference, _, _ = grade_notebook(assignment, assignment.notebook, zygote, limits, show_hidden=True)
     for result in reference:
+        if result.question in manual:
+            continue
         if result.points < result.max_points:
             failing = "; ".join(line for line in result.feedback.splitlines() if "failed" in line or "raised" in line)
             found.append(f"{_where(assignment, result.question)}: the reference solution earns {result.points:g}/"
                          f"{result.max_points:g} ({failing or result.status})")
     blank, _, _ = grade_notebook(assignment, student_notebook(assignment), zygote, limits, show_hidden=True)
     for result in blank:
-        if result.points > 0:
-            found.append(f"{_where(assignment, result.question)}: the blank student version already earns "
-                         f"{result.points:g}/{result.max_points:g}; its tests pass without an answer")
-    return found
+        if result.points > 0 and result.question not in manual:
+            advice.append(f"{_where(assignment, result.question)}: the blank student version already earns "
+                          f"{result.points:g}/{result.max_points:g}; its tests pass without an answer")
+    return verdict
 
 
 # Trivial wrong answers, as Python expressions run in the student's process: ``ref()`` is the
@@ -259,11 +293,11 @@ def validate(assignment: Assignment, zygote: Zygote, limits: Limits) -> Verdict:
     failures = syntax_problems(assignment) or run_problems(assignment, limits.question_seconds)
     if failures:
         return Verdict(failures)
-    verdict = Verdict(grading_problems(assignment, zygote, limits))
+    verdict = grading_problems(assignment, zygote, limits)
     if verdict.sound:
         trivial = trivial_answer_findings(assignment, zygote, limits)
-        verdict.failures += trivial.failures
-        verdict.warnings += trivial.warnings
+        verdict.failures += [] if assignment.format == "nbgrader" else trivial.failures
+        verdict.warnings += (trivial.failures if assignment.format == "nbgrader" else []) + trivial.warnings
     return verdict
 
 
@@ -277,10 +311,11 @@ def misnamed(path: Path) -> str | None:
 
 
 def validate_paths(paths: list[str | Path], limits: Limits | None = None,
-                   zygote: Zygote | None = None) -> dict[str, Verdict]:
+                   zygote: Zygote | None = None, assignment: str | None = None) -> dict[str, Verdict]:
     """A verdict per source file; a malformed source is one failure naming the file and the cell.
 
-    ``zygote`` may be a fork server the caller already started (``coursekit grade`` does).
+    ``zygote`` may be a fork server the caller already started (``coursekit grade`` does);
+    ``assignment`` names the nbgrader assignment the notebooks belong to (see load_source).
     """
     limits = limits or Limits(question_seconds=60)
     report = {}
@@ -289,11 +324,11 @@ def validate_paths(paths: list[str | Path], limits: Limits | None = None,
     try:
         for path in paths:
             try:
-                assignment = load_source(path)
+                source = load_source(path, assignment)
             except SourceError as exc:
                 report[str(path)] = Verdict([str(exc)], malformed=True)
                 continue
-            verdict = validate(assignment, zygote, limits)
+            verdict = validate(source, zygote, limits)
             if misnamed(path):
                 verdict.warnings.append(misnamed(path))
             report[str(path)] = verdict

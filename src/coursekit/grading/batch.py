@@ -139,6 +139,7 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
     job = (assignment, zygote, limits, show_hidden, max_notebook_mb, protect)
 
     def record(result) -> None:
+        result.notebook = result.notebook or assignment.notebook_name  # nbgrader: the notebook in the assignment
         gradebook.record(result)
         summary.count(result)
         if progress:

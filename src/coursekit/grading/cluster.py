@@ -251,6 +251,7 @@ def grade_on_cluster(assignment: Assignment, todo: list, gradebook, limits: Limi
     summary = BatchSummary()
 
     def record(result: SubmissionResult) -> None:
+        result.notebook = result.notebook or assignment.notebook_name  # nbgrader: the notebook in the assignment
         gradebook.record(result)
         summary.count(result)
         if progress:
