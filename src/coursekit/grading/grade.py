@@ -216,59 +216,86 @@ class _Run:
             label = step.label[0].upper() + step.label[1:]
             self.problems[step.question].append(f"{label}{line} raised {kind}: {message}".rstrip(": "))
 
-    def test_question(self, question, nb) -> QuestionResult:
+    def test_question(self, question, nb, last: bool = False) -> QuestionResult:
+        """Run a question's tests in order; consecutive hidden tests share one throw-away copy of the process.
+
+        ``last`` says nothing of the student's runs after this question: its final hidden tests
+        can use the process itself, silenced, instead of a copy.
+        """
         if question.manual:
             return QuestionResult(question.id, 0.0, question.points, NEEDS_GRADING,
                                   "waiting for your instructor to grade it", [], manual_answer(self.assignment, nb, question))
-        outcomes = []
+        groups: list[list] = []
         for test in question.tests:
+            if groups and groups[-1][0].hidden == test.hidden:
+                groups[-1].append(test)
+            else:
+                groups.append([test])
+        outcomes = []
+        for number, group in enumerate(groups):
             if self.status.get(question.id) == TIMEOUT or self.sandbox is None and not self._replace_sandbox():
-                outcomes.append(TestOutcome(test.name, test.hidden, False, "not run: the question's code did not finish",
-                                            test.weight))
+                outcomes += [TestOutcome(t.name, t.hidden, False, "not run: the question's code did not finish", t.weight)
+                             for t in group]
                 continue
             started = time.monotonic()
-            output = ""
+            done = len(outcomes)
             try:
-                if test.hidden:
-                    passed, message, output = self.run_hidden(test, question)
+                if group[0].hidden:
+                    outcomes += self.run_hidden(group, question, last and number == len(groups) - 1)
                 else:
-                    passed, message, output = run_test(test.code, test.name, self.scope, self._deadline(question.id))
+                    for test in group:
+                        outcomes.append(self.run_visible(test, question))
             except (SandboxDied, SandboxTimeout) as exc:
-                self._trouble(question.id, exc, f"Calling your code from {test.name}")
-                passed, message = False, "your code did not finish"
+                self._trouble(question.id, exc, f"Calling your code from {group[0].name}")
+                outcomes += [TestOutcome(t.name, t.hidden, False, "your code did not finish", t.weight)
+                             for t in group[len(outcomes) - done:]]
                 self._replace_sandbox()
             self._spend(question.id, started)
-            outcomes.append(TestOutcome(test.name, test.hidden, passed, message[:MAX_FEEDBACK_CHARS], test.weight,
-                                        output[:MAX_FEEDBACK_CHARS]))
         return self._score(question, outcomes)
 
-    def run_hidden(self, test, question) -> tuple[bool, str, str]:
-        """A hidden test runs against a throw-away copy of the student's process and test namespace.
+    def run_visible(self, test, question) -> TestOutcome:
+        passed, message, output = run_test(test.code, test.name, self.scope, self._deadline(question.id))
+        return TestOutcome(test.name, test.hidden, passed, message[:MAX_FEEDBACK_CHARS], test.weight,
+                           output[:MAX_FEEDBACK_CHARS])
 
-        Its inputs never reach the process whose later errors and output are shown to the student,
-        and whatever it changes (student state, test names, files, random state) is forgotten.
+    def run_hidden(self, tests: list, question, last: bool) -> list[TestOutcome]:
+        """Hidden tests run against a throw-away copy of the student's process and test namespace.
+
+        Their inputs never reach the process whose later errors and output are shown to the
+        student, and whatever they change (student state, test names, files, random state) is
+        forgotten. After the last of the student's runs no copy is needed: the process is silenced.
         """
         deadline = self._deadline(question.id)
+        if last:
+            self.session.ask("silence")
+            return [self.run_visible(test, question) for test in tests]
         fork = self.sandbox.fork(deadline)
         saved_session, saved_scope = self.session.snapshot(), self.scope.snapshot()
         folder_before = _listing(self.workdir)
         self.session.sandbox = fork
+        outcomes: list[TestOutcome] = []
         timed_out = False
         try:
-            return run_test(test.code, test.name, self.scope, deadline)
-        except SandboxTimeout:
-            timed_out = True
-            self.status[question.id] = TIMEOUT
-            self.problems[question.id].append(f"your code ran past the time limit in {test.name} and was stopped")
-            return False, "your code did not finish", ""
-        except SandboxDied as exc:
-            return False, str(exc), ""
+            for test in tests:
+                try:
+                    outcomes.append(self.run_visible(test, question))
+                except SandboxTimeout:
+                    timed_out = True
+                    self.status[question.id] = TIMEOUT
+                    self.problems[question.id].append(f"your code ran past the time limit in {test.name} and was stopped")
+                    break
+                except SandboxDied as exc:
+                    outcomes.append(TestOutcome(test.name, True, False, str(exc), test.weight))
+                    break
         finally:
             self.session.restore(saved_session)
             self.scope.restore(saved_scope)
-            fork.close(time.monotonic() + (5.0 if timed_out else self.limits.question_seconds))
+            fork.close(time.monotonic() + 5.0, stuck=timed_out)
             if _listing(self.workdir) != folder_before:
                 self.reset_workdir()
+        done = len(outcomes)
+        return outcomes + [TestOutcome(t.name, True, False, "not run: the question's code did not finish", t.weight)
+                           for t in tests[done:]]
 
     def reset_workdir(self) -> None:
         """The hidden test changed the test's folder: start it again from the data files and the student's files."""
@@ -345,8 +372,8 @@ def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
                 question = pending.pop(0)
                 results[question.id] = run.test_question(question, nb)
             run.execute(step)
-        for question in pending:
-            results[question.id] = run.test_question(question, nb)
+        for number, question in enumerate(pending):
+            results[question.id] = run.test_question(question, nb, last=number == len(pending) - 1)
     finally:
         run.cleanup()
     return [results[q.id] for q in assignment.questions], run.output, run.containment

@@ -280,10 +280,10 @@ class ForkedStudent:
         except OSError:
             raise SandboxDied("your code ended the process (a copy of it, for hidden tests)") from None
 
-    def close(self, deadline: float) -> None:
-        """End the copy; its parent kills and reaps it (it may still be running the student's loop)."""
+    def close(self, deadline: float, stuck: bool = False) -> None:
+        """End the copy: closing its channel ends it; one still running the student's code is killed."""
         self.channel.close()
-        if type(self.pid) is int:
+        if stuck and type(self.pid) is int:
             self.parent.request({"op": "reap", "pid": self.pid}, deadline)
 
 
