@@ -106,6 +106,11 @@ def test_withheld_solutions_unlisted_and_misnamed_sets(tmp_path, basic_source, c
             "to publish it add '- file: chapters/exercises/unlisted' to a chapter") in err
     assert "exercises/misnamed: skipped: its notebook must be named after the folder, misnamed.ipynb" in err
     assert "exercises/basic: not in _toc.yml" not in err
+    vacuous = "warning: exercises/basic/basic.ipynb: cell 3 (question q1): q1 test 1 passes when total is 0"
+    assert vacuous in err
+    build_book(root, jobs=1)  # validation is cached, its warnings are not forgotten
+    again = capsys.readouterr()
+    assert vacuous in again.err and "validated 0 changed exercise set(s)" in again.out
     html = root / "_build" / "html"
     page = (html / "chapters" / "exercises" / "basic.html").read_text()
     assert "total = ..." in html_module.unescape(re.sub(r"<[^>]+>", "", page))  # the student's stub instead

@@ -165,3 +165,15 @@ def test_usage_mistakes_exit_2_with_the_prefix(tmp_path):
     assert missing.returncode == 2 and errors_of(missing, "release") == ["coursekit release: nowhere: file not found"]
     bad_option = coursekit("validate", cwd=tmp_path)
     assert bad_option.returncode == 2 and "coursekit validate: error:" in bad_option.stderr
+
+
+def test_validate_warns_about_a_set_the_build_would_skip(tmp_path):
+    folder = tmp_path / "exercises" / "evens"
+    folder.mkdir(parents=True)
+    path = source(tmp_path, "evens-draft", SETUP, QUESTION, SOLUTION, VISIBLE, HIDDEN)
+    path.rename(folder / "draft.ipynb")
+    result = coursekit("validate", "exercises/evens", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert errors_of(result, "validate") == [
+        "coursekit validate: warning: exercises/evens/draft.ipynb: the book build skips this set: the notebook "
+        "must be named after its folder (exercises/evens/evens.ipynb)"]

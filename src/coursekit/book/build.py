@@ -135,17 +135,24 @@ def validate_and_release(root: Path) -> None:
     if not sources:
         return
     stamp_file = root / "_build" / ".coursekit" / "validated.json"
-    stamps = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
     fingerprints = {str(source.relative_to(root)): _fingerprint(source) for source in sources}
-    stale = {str(root / key): key for key, value in fingerprints.items() if stamps.get(key) != value}
+    # a stamp: the fingerprint a set was found sound with, and its warnings, shown again on every build
+    stamps = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
+    stamps = {key: value for key, value in stamps.items() if isinstance(value, dict) and key in fingerprints}
+    stale = {str(root / key): key for key, value in fingerprints.items()
+             if stamps.get(key, {}).get("fingerprint") != value}
     report = validate_paths(list(stale)) if stale else {}
     relative = lambda line: line.replace(f"{root}{os.sep}", "")
     problems = [relative(p) for verdict in report.values() for p in verdict.failures]
-    for verdict in report.values():
-        for warning in verdict.warnings:
-            warn(relative(warning))
-    stamps = {key: value for key, value in stamps.items() if key in fingerprints}
-    stamps.update({stale[path]: fingerprints[stale[path]] for path, verdict in report.items() if verdict.sound})
+    stamps.update({stale[path]: {"fingerprint": fingerprints[stale[path]],
+                                 "warnings": [relative(w) for w in verdict.warnings]}
+                   for path, verdict in report.items() if verdict.sound})
+    for path, verdict in report.items():
+        if not verdict.sound:
+            stamps.pop(stale[path], None)
+    for key in sorted(fingerprints):
+        for warning in stamps.get(key, {}).get("warnings", []):
+            warn(warning)
     stamp_file.parent.mkdir(parents=True, exist_ok=True)
     stamp_file.write_text(json.dumps(stamps, indent=1))
     if problems:
