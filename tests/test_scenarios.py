@@ -1,7 +1,8 @@
 """Hostile and broken submissions, one folder per case under tests/scenarios/.
 
 Each case holds ``submission.ipynb`` and ``expected.json`` (status, points per question, and
-optional checks on feedback, output and side effects). Every case is graded for real: a
+optional checks on feedback, output and side effects), and may hold its own ``source.ipynb``
+(otherwise tests/fixtures/basic is the exercise). Every case is graded for real: a
 confined child process per submission, tests evaluated in the grader.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from coursekit.exercise.parse import load_source
 from coursekit.grading.confine import Limits
 from coursekit.grading.grade import grade_submission
 from coursekit.grading.submissions import Submission
@@ -60,7 +62,9 @@ def test_scenario(case, basic, basic_source, zygote, tmp_path):
         if os.path.exists(path):
             os.remove(path)
 
-    result = grade_submission(basic, Submission(case, submission), zygote, limits, max_notebook_mb=max_mb,
+    # a case may bring its own exercise source; most use the basic one
+    assignment = load_source(folder / "source.ipynb") if (folder / "source.ipynb").exists() else basic
+    result = grade_submission(assignment, Submission(case, submission), zygote, limits, max_notebook_mb=max_mb,
                               protect=[tmp_path])
 
     if "status" in expected:
@@ -77,6 +81,8 @@ def test_scenario(case, basic, basic_source, zygote, tmp_path):
         assert text in feedback[question], feedback[question]
     if "feedback_excludes" in expected:
         assert all(expected["feedback_excludes"] not in f for f in feedback.values())
+    for text in expected.get("output_excludes", []):
+        assert text not in result.output, result.output[-2000:]
     if "output_at_most" in expected:
         assert len(result.output.encode()) <= expected["output_at_most"] * 2
     if expected.get("untouched"):

@@ -267,7 +267,7 @@ class _Run:
         """
         deadline = self._deadline(question.id)
         if last:
-            self.session.ask("silence")
+            self.session.tell("silence")
             return [self.run_visible(test, question) for test in tests]
         fork = self.sandbox.fork(deadline)
         saved_session, saved_scope = self.session.snapshot(), self.scope.snapshot()
@@ -304,7 +304,7 @@ class _Run:
         for path in self.assignment.shipped_files():
             shutil.copy2(path, self.workdir / path.name)
         self.session.files_seen = {}
-        self.session.ask("resend_files")
+        self.session.tell("resend_files")
 
     def _score(self, question, outcomes: list[TestOutcome]) -> QuestionResult:
         total = sum(o.weight for o in outcomes)
