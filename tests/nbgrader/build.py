@@ -30,11 +30,11 @@ KERNEL = {"kernelspec": {"display_name": "Python 3", "language": "python", "name
           "language_info": {"name": "python"}}
 
 
-def _nb(cells: list) -> nbformat.NotebookNode:
+def _nb(cells: list, name: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(metadata=json.loads(json.dumps(KERNEL)))
     for number, (kind, source, flags) in enumerate(cells):
         cell = (nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell)(source)
-        cell["id"] = f"cell-{number:02d}"
+        cell["id"] = f"{name}-{number:02d}"  # unique across the header and every notebook
         if flags is not None:
             cell.metadata["nbgrader"] = {"schema_version": 3, "grade": False, "solution": False, "locked": False,
                                          **flags}
@@ -273,13 +273,13 @@ def write_sources(root: Path = HERE) -> None:
         folder.mkdir(parents=True)
         (course / "nbgrader_config.py").write_text(spec["config"])
         if spec["header"]:
-            nbformat.write(_nb(spec["header"]), str(course / "source" / "header.ipynb"))
+            nbformat.write(_nb(spec["header"], "header"), str(course / "source" / "header.ipynb"))
         if spec.get("autotests"):
             # the course's own templates: coursekit's default file with another success line
             default = (Path(__file__).parents[2] / "src" / "coursekit" / "data" / "autotests.yml").read_text()
             (course / "autotests.yml").write_text(default.replace("print('Success!')", "print('All autotests passed')"))
         for notebook, cells in spec["notebooks"].items():
-            nbformat.write(_nb(cells), str(folder / f"{notebook}.ipynb"))
+            nbformat.write(_nb(cells, notebook), str(folder / f"{notebook}.ipynb"))
         for filename, text in spec["files"].items():
             (folder / filename).write_text(text)
 
