@@ -24,6 +24,7 @@ from functools import lru_cache
 from coursekit.grading import codec
 from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import SandboxDied, SandboxTimeout
+from coursekit.grading.student_process import QuietShell
 
 MAX_TEST_OUTPUT = 64 * 1024
 
@@ -73,22 +74,6 @@ def _compiled(code: str, filename: str):
     return compile(as_python(code), filename, "exec")
 
 
-class _Shell:
-    """``get_ipython()`` in a test: magics and shell commands do nothing, as in a quiet kernel."""
-
-    def run_line_magic(self, *args, **kwargs):
-        return None
-
-    def run_cell_magic(self, *args, **kwargs):
-        return None
-
-    def system(self, *args, **kwargs):
-        return None
-
-    def getoutput(self, *args, **kwargs):
-        return []
-
-
 def _display(*objects, **kwargs):
     """IPython's ``display`` as a test sees it in a kernel: the objects' text, printed."""
     for obj in objects:
@@ -100,7 +85,7 @@ class TestScope(MutableMapping):
 
     def __init__(self, session: Session, fixed: dict | None = None):
         self.session = session
-        shell = _Shell()
+        shell = QuietShell()
         self.globals: dict = {"__builtins__": builtins, "__name__": "__main__", "get_ipython": lambda: shell,
                               "display": _display}
         self.own: set[str] = {"get_ipython", "display"}  # names a test cell bound (or a kernel provides)

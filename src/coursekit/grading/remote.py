@@ -27,14 +27,13 @@ import builtins
 import dataclasses
 import inspect
 import os
-import random
 import sys
 import types
 from pathlib import Path
 
 from coursekit.grading import codec
 from coursekit.grading.sandbox import Sandbox
-from coursekit.grading.student_process import seed_random
+from coursekit.grading.student_process import random_state, same_random, seed_random, set_random_state
 
 MAX_FILE_BYTES = 8 << 20
 MAX_FILES = 500
@@ -250,7 +249,7 @@ class Session:
         self.encode_result = codec.Encoder(self.lend_result)
         self.decode = codec.Decoder(self.resolve)
         seed_random()  # the state a new student process starts from: nothing to transfer
-        self.random_last = _random_state()
+        self.random_last = random_state()
         self.watch_random = False  # set while a test that uses the global random states runs
         self.workdir: Path | None = None
         self.files_seen: dict[str, tuple] = {}
@@ -407,9 +406,9 @@ class Session:
     def exchange(self, message: dict) -> dict:
         """One request with everything a kernel shares: random states, files, output, fresh names."""
         if self.watch_random:
-            state = _random_state()
-            if not _same_random(state, self.random_last):
-                message["random"] = codec.encode({"py": state[0], **({"np": state[1]} if state[1] is not None else {})})
+            state = random_state()
+            if not same_random(state, self.random_last):
+                message["random"] = codec.encode(state)
         if self.workdir is not None:
             files = self.files_changed()
             if files:
@@ -428,13 +427,10 @@ class Session:
             sys.stdout.write(reply["stdout"][: 1 << 20])
         if "random" in reply:
             try:
-                state = codec.decode(reply["random"])
-                random.setstate(state["py"])
-                if "np" in state and "numpy" in sys.modules:
-                    sys.modules["numpy"].random.set_state(state["np"])
+                set_random_state(codec.decode(reply["random"]))
             except Exception:  # a garbled state is the student's loss: the grader keeps its own
                 pass
-            self.random_last = _random_state()
+            self.random_last = random_state()
         if isinstance(reply.get("files"), dict) and self.workdir is not None:
             self.put_files(reply["files"])
         if isinstance(reply.get("refresh"), dict) and self.on_refresh is not None:
@@ -576,15 +572,13 @@ class Session:
         return {"proxies": dict(self.proxies), "classes": dict(self.classes), "descriptions": dict(self.descriptions),
                 "lent": dict(self.lent), "lent_numbers": dict(self.lent_numbers), "random_last": self.random_last,
                 "files_seen": dict(self.files_seen), "workdir": self.workdir, "sandbox": self.sandbox,
-                "pyplot": self.pyplot, "random": _random_state()}
+                "pyplot": self.pyplot, "random": random_state()}
 
     def restore(self, saved: dict) -> None:
         for key, value in saved.items():
             if key != "random":
                 setattr(self, key, value)
-        random.setstate(saved["random"][0])
-        if saved["random"][1] is not None:
-            sys.modules["numpy"].random.set_state(saved["random"][1])
+        set_random_state(saved["random"])
 
     def pyplot_facade(self, module):
         """``matplotlib.pyplot`` in a test: its state functions act on the student's figures."""
@@ -669,21 +663,6 @@ def _instantiate(cls, error: dict, message: str, decode):
         exc = cls.__new__(cls)
         BaseException.__init__(exc, message)
     return exc
-
-
-def _random_state():
-    numpy = sys.modules.get("numpy")
-    return random.getstate(), (numpy.random.get_state() if numpy is not None else None)
-
-
-def _same_random(a, b) -> bool:
-    if a[0] != b[0]:
-        return False
-    if (a[1] is None) != (b[1] is None):
-        return False
-    if a[1] is None:
-        return True
-    return a[1][0] == b[1][0] and a[1][2:] == b[1][2:] and bool((a[1][1] == b[1][1]).all())
 
 
 _NEVER_LENT = ("ctypes", "_ctypes", "cffi", "_cffi_backend", "os", "posix", "sys", "subprocess", "socket",

@@ -116,7 +116,26 @@ class OutputDrain(threading.Thread):
 _slots = itertools.count()
 
 
-class Sandbox:
+class Conversation:
+    """Requests and replies with a student's process; subclasses say how to send and receive."""
+
+    def request(self, message: dict, deadline: float, on_callback=None) -> dict:
+        """Send a request and wait for its reply.
+
+        While waiting, the student's code may use an object the grader lent it (a callback):
+        ``on_callback`` answers those, in the grader. Other stray messages are skipped.
+        """
+        message = dict(message, id=next(self._ids))
+        self._send(message)
+        while True:
+            reply = self._next_message(deadline)
+            if reply.get("id") == message["id"] and "op" not in reply:
+                return reply
+            if on_callback is not None and reply.get("op") == "callback":
+                self._send(on_callback(reply))
+
+
+class Sandbox(Conversation):
     """One student process: start, exec/get/call with deadlines, kill."""
 
     def __init__(self, zygote: Zygote, limits: Limits, files: list[Path] = (), slot: int | None = None,
@@ -180,21 +199,6 @@ class Sandbox:
             return f"the notebook's process ended with exit code {self.exit['code']}"
         return "the notebook's process ended or closed its channel"
 
-    def request(self, message: dict, deadline: float, on_callback=None) -> dict:
-        """Send a request and wait for its reply.
-
-        While waiting, the student's code may use an object the grader lent it (a callback):
-        ``on_callback`` answers those, in the grader. Other stray messages are skipped.
-        """
-        message = dict(message, id=next(self._ids))
-        self._send(message)
-        while True:
-            reply = self._next_message(deadline)
-            if reply.get("id") == message["id"] and "op" not in reply:
-                return reply
-            if on_callback is not None and reply.get("op") == "callback":
-                self._send(on_callback(reply))
-
     def _send(self, message: dict) -> None:
         try:
             protocol.send(self._channel, message)
@@ -250,35 +254,29 @@ class Sandbox:
             self._workdir = None
 
 
-class ForkedStudent:
+class ForkedStudent(Conversation):
     """A throw-away copy of a student's process, talked to like its :class:`Sandbox`."""
+
+    DIED = "your code ended the process (a copy of it, for hidden tests)"
 
     def __init__(self, parent: Sandbox, channel: socket.socket, pid):
         self.parent, self.channel, self.pid = parent, channel, pid
         self._ids = itertools.count(1)
 
-    def request(self, message: dict, deadline: float, on_callback=None) -> dict:
-        message = dict(message, id=next(self._ids))
-        self._send(message)
-        while True:
-            try:
-                reply = protocol.receive(self.channel, deadline)
-            except protocol.ChannelTimeout:
-                raise SandboxTimeout() from None
-            except (protocol.ChannelClosed, OSError, wire.CodecError):
-                raise SandboxDied("your code ended the process (a copy of it, for hidden tests)") from None
-            if not isinstance(reply, dict):
-                continue
-            if reply.get("id") == message["id"] and "op" not in reply:
-                return reply
-            if on_callback is not None and reply.get("op") == "callback":
-                self._send(on_callback(reply))
+    def _next_message(self, deadline: float) -> dict:
+        try:
+            message = protocol.receive(self.channel, deadline)
+        except protocol.ChannelTimeout:
+            raise SandboxTimeout() from None
+        except (protocol.ChannelClosed, OSError, wire.CodecError):
+            raise SandboxDied(self.DIED) from None
+        return message if isinstance(message, dict) else {}
 
     def _send(self, message: dict) -> None:
         try:
             protocol.send(self.channel, message)
         except OSError:
-            raise SandboxDied("your code ended the process (a copy of it, for hidden tests)") from None
+            raise SandboxDied(self.DIED) from None
 
     def close(self, deadline: float, stuck: bool = False) -> None:
         """End the copy: closing its channel ends it; one still running the student's code is killed."""

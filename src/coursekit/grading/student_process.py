@@ -61,8 +61,8 @@ def _plain_bases() -> tuple:
 
 
 
-class _Magics:
-    """Enough of IPython's shell for notebook cells that use line magics or ``!`` commands."""
+class QuietShell:
+    """Enough of IPython's shell for cells (and tests) that use magics or ``!`` commands: they do nothing."""
 
     def run_line_magic(self, *args, **kwargs):
         return None
@@ -138,7 +138,7 @@ class Server:
 
     def __init__(self, channel: socket.socket):
         self.channel = channel
-        self.shell = _Magics()
+        self.shell = QuietShell()
         self.namespace: dict = {"__name__": "__main__", "get_ipython": lambda: self.shell,
                                 "__builtins__": builtins}
         self.objects: dict[int, object] = {}
@@ -156,7 +156,7 @@ class Server:
         self.plain = codec.Encoder()
         self.plain_bases = _plain_bases()
         seed_random()
-        self.random_raw = self.random_state()
+        self.random_raw = random_state()
         self.files_changed()  # the shipped data files are not news to the grader
 
     # --- references --------------------------------------------------------------------------
@@ -222,34 +222,10 @@ class Server:
         return self.grader_objects[gid]
 
     # --- what a kernel shares with the test ----------------------------------------------------
-    def random_state(self):
-        import random
-        state = {"py": random.getstate()}
-        if "numpy" in sys.modules:
-            state["np"] = sys.modules["numpy"].random.get_state()
-        return state
-
-    def same_random(self, state) -> bool:
-        """Compared raw, which is cheap; encoded only when the state moved."""
-        seen = self.random_raw
-        if seen is None or state["py"] != seen["py"] or ("np" in state) != ("np" in seen):
-            return False
-        if "np" not in state:
-            return True
-        a, b = state["np"], seen["np"]
-        return a[0] == b[0] and a[2:] == b[2:] and bool((a[1] == b[1]).all())
-
     def set_random(self, data):
-        import random
-        state = self.plain_decode(data)
-        random.setstate(state["py"])
-        if "np" in state and "numpy" in sys.modules:
-            sys.modules["numpy"].random.set_state(state["np"])
+        set_random_state(codec.decode(data))
         self.random_seen = _dumps(data)
-        self.random_raw = self.random_state()
-
-    def plain_decode(self, data):
-        return codec.decode(data)
+        self.random_raw = random_state()
 
     def files_changed(self) -> dict:
         """Regular files of the work folder changed since the last report (no links followed)."""
@@ -333,8 +309,8 @@ class Server:
 
     def sync(self, reply: dict, with_files: bool) -> None:
         try:
-            state = self.random_state()
-            if not self.same_random(state):
+            state = random_state()
+            if not same_random(state, self.random_raw):
                 encoded = self.plain(state)
                 self.random_seen = _dumps(encoded)
                 self.random_raw = state
@@ -514,7 +490,7 @@ class Server:
     def fork(self) -> int:
         """A copy of this process for hidden tests, serving on a new channel whose other end goes to the grader."""
         grader_end, copy_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        state = self.random_state()
+        state = random_state()
         pid = os.fork()
         if pid == 0:
             try:
@@ -612,6 +588,32 @@ class _CappedText(io.StringIO):
 
 
 RANDOM_SEED = 20240801  # every student process, and the grader with it, starts from this state
+
+
+def random_state() -> dict:
+    """The global random states a kernel's code shares: ``random`` and, when imported, ``numpy.random``."""
+    import random
+    state = {"py": random.getstate()}
+    if "numpy" in sys.modules:
+        state["np"] = sys.modules["numpy"].random.get_state()
+    return state
+
+
+def set_random_state(state: dict) -> None:
+    import random
+    random.setstate(state["py"])
+    if "np" in state and "numpy" in sys.modules:
+        sys.modules["numpy"].random.set_state(state["np"])
+
+
+def same_random(state: dict, seen: dict | None) -> bool:
+    """Compared raw, which is cheap; a state is encoded only when it moved."""
+    if seen is None or state["py"] != seen["py"] or ("np" in state) != ("np" in seen):
+        return False
+    if "np" not in state:
+        return True
+    a, b = state["np"], seen["np"]
+    return a[0] == b[0] and a[2:] == b[2:] and bool((a[1] == b[1]).all())
 
 
 def seed_random() -> None:
