@@ -21,6 +21,7 @@ from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
 from coursekit.grading.reference import fixed_setup_values
 from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote
+from coursekit.grading.student_process import regular_files
 
 MAX_RESTARTS = 8
 GRADED, INVALID, ERROR, TIMEOUT = "graded", "invalid", "error", "timeout"
@@ -171,8 +172,7 @@ class _Run:
             self.containment = self.containment or self.sandbox.containment
             self.session = Session(self.sandbox, self.deadline)
             self.session.workdir = self.workdir
-            self.session.files_seen = {p.name: (p.lstat().st_size, p.lstat().st_mtime_ns)
-                                       for p in self.workdir.iterdir() if p.is_file()}
+            self.session.files_seen = regular_files(str(self.workdir))
             self.scope = TestScope(self.session, self.fixed)
             for step in self.done:  # their errors, if any, were recorded the first time
                 self.session.deadline = min(time.monotonic() + self.limits.question_seconds, self.deadline)

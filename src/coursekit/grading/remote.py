@@ -33,10 +33,10 @@ from pathlib import Path
 
 from coursekit.grading import codec
 from coursekit.grading.sandbox import Sandbox
-from coursekit.grading.student_process import random_state, same_random, seed_random, set_random_state
+from coursekit.grading.student_process import (MAX_FILES, random_state, regular_files, same_random, seed_random,
+                                                set_random_state)
 
 MAX_FILE_BYTES = 8 << 20
-MAX_FILES = 500
 _TYPE_ALIASES = {"function": types.FunctionType, "generator": types.GeneratorType, "method": types.MethodType,
                  "builtin_function_or_method": types.BuiltinFunctionType, "coroutine": types.CoroutineType}
 
@@ -533,13 +533,10 @@ class Session:
 
     # --- the work folder, mirrored here for the test --------------------------------------------
     def files_changed(self) -> dict:
-        now, changed = {}, {}
-        for path in _regular_files(self.workdir):
-            info = path.lstat()
-            name = path.relative_to(self.workdir).as_posix()
-            now[name] = (info.st_size, info.st_mtime_ns)
-            if self.files_seen.get(name) != now[name] and info.st_size <= MAX_FILE_BYTES:
-                changed[name] = base64.b64encode(_read_regular(path)).decode("ascii")
+        now, changed = regular_files(str(self.workdir)), {}
+        for name, (size, _) in now.items():
+            if self.files_seen.get(name) != now[name] and size <= MAX_FILE_BYTES:
+                changed[name] = base64.b64encode(_read_regular(self.workdir / name)).decode("ascii")
         deleted = [name for name in self.files_seen if name not in now]
         self.files_seen = now
         return {"put": changed, "delete": deleted} if changed or deleted else {}
@@ -564,8 +561,7 @@ class Session:
             target = _inside(self.workdir, name)
             if target is not None and target.is_file() and not target.is_symlink():
                 target.unlink()
-        self.files_seen = {p.relative_to(self.workdir).as_posix(): (p.lstat().st_size, p.lstat().st_mtime_ns)
-                           for p in _regular_files(self.workdir)}
+        self.files_seen = regular_files(str(self.workdir))
 
     def snapshot(self) -> dict:
         """What a hidden test run in a throw-away copy of the student's process may change here."""
@@ -681,24 +677,6 @@ def _lendable(value, owner) -> bool:
         return getattr(value, "__self__", None) is owner
     module = type(value).__module__ or ""
     return module.split(".")[0] not in _NEVER_LENT and not (module == "builtins" and callable(value))
-
-
-def _regular_files(folder: Path):
-    if folder is None:
-        return []
-    found, stack = [], [(folder, 0)]
-    while stack and len(found) < MAX_FILES:
-        current, depth = stack.pop()
-        try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and depth < 4:
-                stack.append((Path(entry.path), depth + 1))
-            elif entry.is_file(follow_symlinks=False):
-                found.append(Path(entry.path))
-    return found
 
 
 def _read_regular(path: Path) -> bytes:

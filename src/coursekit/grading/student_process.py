@@ -229,24 +229,7 @@ class Server:
 
     def files_changed(self) -> dict:
         """Regular files of the work folder changed since the last report (no links followed)."""
-        now, changed, budget = {}, {}, MAX_FILES_BYTES
-        stack = [("", ".")]
-        while stack and _len(now) < MAX_FILES:
-            prefix, folder = stack.pop()
-            try:
-                entries = _sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                continue
-            for entry in entries:
-                name = prefix + entry.name
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                if entry.is_dir(follow_symlinks=False) and prefix.count("/") < 4:
-                    stack.append((name + "/", entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    now[name] = (info.st_size, info.st_mtime_ns)
+        now, changed, budget = regular_files("."), {}, MAX_FILES_BYTES
         for name, stamp in now.items():
             if self.files_seen.get(name) != stamp:
                 if stamp[0] > MAX_FILE_BYTES or stamp[0] > budget:
@@ -622,6 +605,29 @@ def seed_random() -> None:
     random.seed(RANDOM_SEED)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(RANDOM_SEED)
+
+
+def regular_files(folder: str) -> dict[str, tuple[int, int]]:
+    """Regular files below ``folder``, four levels deep, no link followed: relative name -> (size, mtime)."""
+    found: dict[str, tuple[int, int]] = {}
+    stack = [("", folder)]
+    while stack and len(found) < MAX_FILES:
+        prefix, current = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            name = prefix + entry.name
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if entry.is_dir(follow_symlinks=False) and prefix.count("/") < 4:
+                stack.append((name + "/", entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                found[name] = (info.st_size, info.st_mtime_ns)
+    return found
 
 
 def _silence() -> None:
