@@ -141,14 +141,14 @@ class SalaryLadder(SphinxDirective):
             raise self.error(str(exc))
         fig.savefig(image_path, format="svg", metadata={"Date": None}, bbox_inches="tight")  # vector: sharp at any width
         plt.close(fig)
-        alt = self.options.get("alt", "Horizontal bars showing the typical U.S. salary range of each role, "
-                                      "grouped by career level")
+        alt = self.options.get("alt", "Horizontal bars, one per role, each labelled with the role and its quoted "
+                                      "U.S. salary range, coloured by career level")
         rel = "/" + str(image_path.relative_to(self.env.app.srcdir))
         figure = nodes.figure()
         figure += nodes.image(uri=rel, alt=alt, candidates={"*": rel})
         self.env.images.add_file(self.env.docname, rel)
-        caption = self.options.get("caption", "Typical U.S. salary ranges by role and level "
-                                              "(source: Glassdoor and Payscale, via the course data file).")
+        caption = self.options.get("caption", "Estimated U.S. salary ranges by role and level, as quoted by "
+                                              "the course's source from Glassdoor and Payscale (course data file).")
         figure += nodes.caption(text=caption)
         return [figure]
 
