@@ -120,3 +120,19 @@ def test_withheld_solutions_unlisted_and_misnamed_sets(tmp_path, basic_source, c
         text = html_module.unescape(re.sub(r"<[^>]+>", "", path.read_text(errors="ignore")))
         for solution in ("sum(range(1, 11))", "return SCALE * x", "i * i for i in range(5)"):
             assert solution not in text, f"{path} shows the solution {solution!r}"
+
+
+def test_maths_that_will_not_render_and_placeholders_stop_the_build(tmp_path):
+    """Sphinx accepts both silently; the build names each file, cell or line, before running anything."""
+    root = make_book(tmp_path / "book")
+    (root / "page.md").write_text("# Page\n\nA gap below \\$10^{-7}$ is fine.\n\nThis part is coming soon.\n")
+    nb = nbformat.read(str(root / "nb.ipynb"), as_version=4)
+    nb.cells[0].source = "# Notebook\n\nPower \\$1 - \\beta$ needs a larger sample."
+    nbformat.write(nb, str(root / "nb.ipynb"))
+    with pytest.raises(BuildError) as info:
+        build_book(root, jobs=1)
+    message = str(info.value)
+    assert "page.md:3: maths does not render: '\\$10^{-7}$'" in message
+    assert "page.md:5: placeholder text 'coming soon'" in message
+    assert "nb.ipynb: cell 1, line 3: maths does not render: '\\$1 - \\beta$'" in message
+    assert not (root / "_build" / "html").exists()  # stopped before executing or rendering

@@ -28,6 +28,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from coursekit.book.lint import check_pages
+
 CACHE = Path("_build") / ".jupyter_cache"
 EXERCISE_PAGES = Path("chapters") / "exercises"
 WARNING = re.compile(r"^(?P<where>\S.*?):(?:(?P<line>\d+):)?\s*(?:WARNING|ERROR|CRITICAL): (?P<message>.*)$")
@@ -275,6 +277,7 @@ def build_book(root: Path, jobs: int | None = None, output: Path | None = None) 
     started = time.monotonic()
     validate_and_release(root)
     files = toc_files(root)
+    check_pages(root, files)  # maths that will not render, leftover placeholder text (book/lint.py)
     warn_unlisted(root, exercise_sources(root), files)
     stats = execute_notebooks(root, files, jobs)
     run_jupyter_book(root, output)
