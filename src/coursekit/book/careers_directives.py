@@ -77,7 +77,7 @@ class CareersTable(SphinxDirective):
         "domain": ("Domain", lambda r: _label("domains", r.domain)),
         "years": ("Experience", lambda r: f"{r.years_min}–{r.years_max} years" if r.years_max is not None
                   and r.years_max == r.years_max else f"{r.years_min}+ years"),
-        "salary": ("Typical U.S. salary", lambda r: careers.salary_text(r.id)),
+        "salary": ("U.S. salary (estimated range)", lambda r: careers.salary_text(r.id)),
         "skills": ("Key skills", lambda r: ", ".join(careers.skill_name(s) for s in r.skills)),
         "responsibilities": ("Responsibilities", lambda r: "; ".join(r.responsibilities)),
     }
