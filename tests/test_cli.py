@@ -61,7 +61,7 @@ def test_every_subcommand_and_argument_is_explained():
     from coursekit.cli import parser
     main = parser()
     verbs = next(a for a in main._actions if a.dest == "verb").choices
-    assert set(verbs) == {"validate", "release", "grade", "export", "report", "build"}
+    assert set(verbs) >= {"validate", "release", "grade", "export", "report", "build"}
     for name, sub in verbs.items():
         assert sub.description and len(sub.description.split()) > 15, name
         assert "example:\n  coursekit " + name in sub.epilog and "exit codes" in sub.epilog, name
@@ -177,3 +177,14 @@ def test_validate_warns_about_a_set_the_build_would_skip(tmp_path):
     assert errors_of(result, "validate") == [
         "coursekit validate: warning: exercises/evens/draft.ipynb: the book build skips this set: the notebook "
         "must be named after its folder (exercises/evens/evens.ipynb)"]
+
+
+def test_release_and_grade_remember_sound_sources(tmp_path):
+    """Grading again does not validate again, unless the source (or what it ships) changed."""
+    from coursekit.exercise.validate import validate_paths
+    path = source(tmp_path, "evens", SETUP, QUESTION, SOLUTION, VISIBLE, HIDDEN)
+    cache = tmp_path / "cache.json"
+    assert not validate_paths([path], cache=cache)[str(path)].cached
+    assert validate_paths([path], cache=cache)[str(path)].cached
+    (path.parent / "data.csv").write_text("a\n1\n")  # a new shipped file changes what students get
+    assert not validate_paths([path], cache=cache)[str(path)].cached

@@ -128,8 +128,8 @@ def cmd_validate(args) -> int:
 
 def _refuse_unsound(verb: str, sources: list[Path], zygote=None, assignment: str | None = None) -> int:
     """Validate before releasing or grading: the exit code to stop with, or 0 to go on."""
-    from coursekit.exercise.validate import validate_paths
-    report = validate_paths(sources, zygote=zygote, assignment=assignment)
+    from coursekit.exercise.validate import user_cache, validate_paths
+    report = validate_paths(sources, zygote=zygote, assignment=assignment, cache=user_cache())
     for verdict in report.values():
         _say(verb, verdict.failures)
     if any(v.malformed for v in report.values()):
@@ -185,6 +185,10 @@ def cmd_grade(args) -> int:
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "none"
     print(f"{graded} graded ({statuses}), {skipped} skipped as already graded; "
           f"gradebook {describe(args.gradebook)}")
+    outdated = sum(s.outdated for s in summaries)
+    if outdated:
+        print(f"{outdated} graded again because the source changed since they were graded")
+    _print_ignored([note for s in summaries for note in s.ignored])
     line = next((s.containment_line() for s in summaries if s.containment_line()), "")
     if line:
         print(line)
@@ -207,7 +211,7 @@ def _grade_notebook(args, source: Path, name: str | None, submitted: list[str], 
     from coursekit.exercise.parse import load_source
     from coursekit.gradebook.store import open_gradebook
     from coursekit.grading.sandbox import Zygote, preload_modules
-    from coursekit.grading.submissions import discover
+    from coursekit.grading.submissions import survey
     from coursekit.progress import Progress
     assignment = load_source(source, name)
     # Started before the grader imports NumPy and pandas itself, so both imports run at once.
@@ -219,12 +223,12 @@ def _grade_notebook(args, source: Path, name: str | None, submitted: list[str], 
         if refused:
             return refused
         from coursekit.grading.batch import grade_all
-        found = discover(submitted, assignment.name)
-        found = [s for s in found if s.path.resolve() != assignment.path.resolve()]
+        siblings = [p.stem for p in source.parent.glob("*.ipynb")] if name else []
+        files_found = survey(submitted, assignment.name, assignment.notebook_name, siblings)
+        found = [s for s in files_found.submissions if s.path.resolve() != assignment.path.resolve()]
         if name:
             files = {Path(g).resolve() for g in submitted if Path(g).is_file()}
-            found = [s for s in found if s.path.name == source.name
-                     and (s.path.parent.name == name or s.path.resolve() in files)]
+            found = [s for s in found if s.problem or s.path.parent.name == name or s.path.resolve() in files]
             matched.update(s.path.resolve() for s in found)
         if not found:
             if name:
@@ -234,14 +238,31 @@ def _grade_notebook(args, source: Path, name: str | None, submitted: list[str], 
             raise UsageError(f"no notebooks found in {', '.join(submitted)}")
         gradebook = open_gradebook(args.gradebook)
         try:
-            return grade_all(assignment, found, gradebook, _limits(args), force=args.force,
-                             workers=args.workers, show_hidden=args.show_hidden, progress=Progress(),
-                             max_notebook_mb=args.max_notebook_mb, scheduler=args.scheduler, zygote=zygote)
+            from coursekit.gradebook.late import PolicyError
+            try:
+                gradebook.begin_run(assignment, args.deadline, args.late_policy)
+            except PolicyError as exc:
+                raise UsageError(str(exc)) from None
+            summary = grade_all(assignment, found, gradebook, _limits(args), force=args.force,
+                                workers=args.workers, show_hidden=False, progress=Progress(),
+                                max_notebook_mb=args.max_notebook_mb, scheduler=args.scheduler, zygote=zygote)
+            summary.ignored = files_found.ignored()
+            return summary
         finally:
             gradebook.close()
     finally:
         if zygote:
             zygote.close()
+
+
+def _print_ignored(notes) -> None:
+    """Every file found but not graded, with its reason; nbgrader's timestamp.txt files only counted."""
+    stamps = [n for n in notes if n.path.name == "timestamp.txt"]
+    others = [n for n in notes if n.path.name != "timestamp.txt"]
+    if stamps:
+        print(f"{len(stamps)} timestamp.txt file(s) read as submission times")
+    for note in others:
+        print(f"not graded: {note.path}: {note.reason}")
 
 
 def _report_unmatched(submitted: list[str], name: str, matched: set, notebooks: list[Path]) -> None:
@@ -264,25 +285,85 @@ def _known_assignment(gradebook, name: str | None, where: str) -> None:
                          + (", ".join(known) if known else "no assignments yet"))
 
 
-def cmd_export(args) -> int:
-    from coursekit.gradebook.export import export_csv, export_lms
+def _existing_gradebook(location: str):
     from coursekit.gradebook.store import open_gradebook
-    if not is_database_url(args.gradebook) and not Path(args.gradebook).exists():
-        raise UsageError(f"{args.gradebook}: no such gradebook")
-    gradebook = open_gradebook(args.gradebook)
+    if not is_database_url(location) and not Path(location).exists():
+        raise UsageError(f"{location}: no such gradebook")
+    return open_gradebook(location)
+
+
+def cmd_export(args) -> int:
+    from coursekit.gradebook import export
+    gradebook = _existing_gradebook(args.gradebook)
     _known_assignment(gradebook, args.assignment, describe(args.gradebook))
-    write = export_lms if args.format == "lms" else export_csv
-    count = write(gradebook, Path(args.out), args.assignment)
+    if args.roster and not Path(args.roster).is_file():
+        raise UsageError(f"{args.roster}: no such roster file")
+    roster = Path(args.roster) if args.roster else None
+    if args.format == "csv":
+        count = export.export_csv(gradebook, Path(args.out), args.assignment)
+    else:
+        write = export.export_moodle if args.format == "moodle" else export.export_canvas
+        count = write(gradebook, Path(args.out), args.assignment, roster)
+        missing = export.unmatched(gradebook, roster, args.assignment)
+        if missing:
+            _say("export", [f"warning: {len(missing)} student(s) not in {args.roster}, their ID is left empty: "
+                            + ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")])
     print(f"{args.out}: {count} rows")
+    return EXIT_OK
+
+
+def cmd_feedback(args) -> int:
+    from coursekit.gradebook.feedback import write_notebooks, write_pages
+    gradebook = _existing_gradebook(args.gradebook)
+    _known_assignment(gradebook, args.assignment, describe(args.gradebook))
+    out = Path(args.out)
+    pages = write_pages(gradebook, out, args.assignment, instructor=args.instructor)
+    notebooks = write_notebooks(gradebook, out, args.assignment, instructor=args.instructor) if args.notebooks else []
+    view = "instructor view, with hidden tests: not for students" if args.instructor else "student view"
+    print(f"{out}: {len(pages)} feedback page(s)" + (f" and {len(notebooks)} notebook(s)" if notebooks else "")
+          + f" ({view})")
+    return EXIT_OK
+
+
+def cmd_review(args) -> int:
+    from coursekit.gradebook.review import make_server, pending
+    gradebook = _existing_gradebook(args.gradebook)
+    _known_assignment(gradebook, args.assignment, describe(args.gradebook))
+    if args.set:
+        student, question, points = args.set
+        try:
+            value = None if points == "-" else float(points)
+        except ValueError:
+            raise UsageError(f"points {points!r}: expected a number (or - to leave the points unset)") from None
+        names = sorted({r["assignment"] for r in pending(gradebook, args.assignment)
+                        if r["student"] == student and r["question"] == question})
+        if len(names) > 1:
+            raise UsageError(f"{student} answered {question} in several assignments ({', '.join(names)}): "
+                             "name one with --assignment")
+        if not names:
+            raise UsageError(f"no answer of {student!r} to a hand-graded question {question!r}"
+                             + (f" in {args.assignment}" if args.assignment else ""))
+        row = gradebook.set_manual(student, names[0], question, value, args.comment or "", args.notebook)
+        print(f"{student} {names[0]} {question}: {row['points']:g} / {row['max_points']:g} ({row['status']})")
+        return EXIT_OK
+    if args.list:
+        print("assignment\tnotebook\tstudent\tquestion\tpoints\tmax_points\tstatus")
+        for r in pending(gradebook, args.assignment):
+            print(f"{r['assignment']}\t{r['notebook']}\t{r['student']}\t{r['question']}\t"
+                  f"{r['points']:g}\t{r['max_points']:g}\t{r['status']}")
+        return EXIT_OK
+    server = make_server(gradebook, args.host, args.port, args.assignment)
+    print(f"review page at {server.url} (press Ctrl-C to stop; every change is saved at once)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
     return EXIT_OK
 
 
 def cmd_report(args) -> int:
     from coursekit.gradebook.report import student_pages, summary_page
-    from coursekit.gradebook.store import open_gradebook
-    if not is_database_url(args.gradebook) and not Path(args.gradebook).exists():
-        raise UsageError(f"{args.gradebook}: no such gradebook")
-    gradebook = open_gradebook(args.gradebook)
+    gradebook = _existing_gradebook(args.gradebook)
     out = Path(args.out)
     pages = student_pages(gradebook, out)
     summary = summary_page(gradebook, out)
@@ -362,24 +443,71 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="submissions graded at once on this machine (default: cores; ignored with --scheduler)")
     p.add_argument("--show-hidden", action="store_true",
-                   help="show hidden tests' messages in feedback (default: only passed or failed)")
+                   help="no longer needed: what hidden tests said is stored for every run and shown only "
+                        "in 'coursekit feedback --instructor'")
+    p.add_argument("--deadline", default=None, metavar="TIME",
+                   help="the assignment's deadline, e.g. 2026-03-01T23:59 (local time) or with +01:00; stored "
+                        "in the gradebook, kept for later runs")
+    p.add_argument("--late-policy", default=None, metavar="POLICY",
+                   help="none (lateness shown, no penalty), percent-per-day:P (P%% of the points per started day) "
+                        "or zero-after:TIME (zero after that cutoff); stored in the gradebook (default none)")
     p.add_argument("--max-notebook-mb", type=float, default=32.0, metavar="MB",
                    help="largest notebook accepted; larger ones get an invalid row (default %(default)s MB)")
     _add_limit_options(p)
     p.set_defaults(run=cmd_grade)
 
     p = _verb(verbs, "export", "export grades as CSV",
-              "Writes one row per student and question ('csv'), or one row per student with a column per\n"
-              "assignment in the gradebook-import layout of learning platforms such as Canvas ('lms').",
-              "  coursekit export --gradebook grades.sqlite --format lms --assignment data-science --out lms.csv")
+              "Writes one row per student and question ('csv', with the submission's status, reason, time\n"
+              "and late penalty), or one row per student with a total per assignment for a learning platform:\n"
+              "Canvas's gradebook import ('canvas', also called 'lms') or Moodle's grade import ('moodle').\n"
+              "Totals include manual points and late penalties. Refuses to mix rows graded by two versions\n"
+              "of a source: grade again first.",
+              "  coursekit export --gradebook grades.sqlite --format canvas --roster canvas-export.csv --out lms.csv")
     p.add_argument("--gradebook", required=True, metavar="PATH|URL", help="the gradebook that grade wrote")
-    p.add_argument("--format", choices=["csv", "lms"], default="csv",
-                   help="csv: student, assignment, question, points, max_points, status per row; lms: a "
-                        "learning-platform (Canvas-style) gradebook import, one row per student (default csv)")
+    p.add_argument("--format", choices=["csv", "canvas", "lms", "moodle"], default="csv",
+                   help="csv: one row per student and question; canvas (or lms): Canvas's gradebook import; "
+                        "moodle: Moodle's grade import CSV (default csv)")
+    p.add_argument("--roster", default=None, metavar="CSV",
+                   help="a class list (e.g. Canvas's or Moodle's own grade export) to fill the ID columns: "
+                        "matched on SIS Login ID, SIS User ID, Username, ID number or Email address")
     p.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
     p.add_argument("--assignment", default=None, metavar="NAME",
                    help="only this assignment (an exercise set's name, e.g. data-science); default: all")
     p.set_defaults(run=cmd_export)
+
+    p = _verb(verbs, "feedback", "one feedback page per student",
+              "Writes OUT/<assignment>--<student>.html for every student: their answers, points per question,\n"
+              "the errors their code raised, visible tests' messages, hidden tests as passed or failed only,\n"
+              "and your comments on hand-graded answers. --instructor adds what hidden tests said (pages\n"
+              "named *.instructor.html: never hand them out); --notebooks also writes each as a notebook.",
+              "  coursekit feedback --gradebook grades.sqlite --out feedback --assignment data-science")
+    p.add_argument("--gradebook", required=True, metavar="PATH|URL", help="the gradebook that grade wrote")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages into")
+    p.add_argument("--assignment", default=None, metavar="NAME", help="only this assignment; default: all")
+    p.add_argument("--instructor", action="store_true",
+                   help="the instructor view: hidden tests' messages and output too (not for students)")
+    p.add_argument("--notebooks", action="store_true", help="also write each page as a notebook (.ipynb)")
+    p.set_defaults(run=cmd_feedback)
+
+    p = _verb(verbs, "review", "grade answers by hand",
+              "Serves a local page (http://127.0.0.1:PORT/, offline) listing every answer to a hand-graded\n"
+              "question (nbgrader manually graded cells and tasks), question by question: type the points,\n"
+              "press Enter to save and move on, add a comment. Every change is saved to the gradebook at\n"
+              "once. For scripts: --set STUDENT QUESTION POINTS [--comment TEXT], and --list.",
+              "  coursekit review --gradebook grades.sqlite\n"
+              "  coursekit review --gradebook grades.sqlite --set alice q4 2 --comment 'clear and correct'")
+    p.add_argument("--gradebook", required=True, metavar="PATH|URL", help="the gradebook that grade wrote")
+    p.add_argument("--assignment", default=None, metavar="NAME", help="only this assignment; default: all")
+    p.add_argument("--notebook", default=None, metavar="NAME",
+                   help="with --set: the notebook, when the assignment has several with that question")
+    p.add_argument("--set", nargs=3, default=None, metavar=("STUDENT", "QUESTION", "POINTS"),
+                   help="grade one answer and exit (POINTS - keeps the points unset and saves the comment)")
+    p.add_argument("--comment", default=None, metavar="TEXT", help="with --set: the comment for the student")
+    p.add_argument("--list", action="store_true", help="print every hand-graded answer's state (tab-separated) and exit")
+    p.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                   help="the address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, metavar="PORT", help="the port (default %(default)s; 0: any free one)")
+    p.set_defaults(run=cmd_review)
 
     p = _verb(verbs, "report", "feedback pages and a class summary",
               "Writes OUT/index.html (per-question class results with plots) and one feedback page per\n"

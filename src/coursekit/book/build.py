@@ -108,18 +108,6 @@ def warn_unlisted(root: Path, sources: list[Path], files: list[Path]) -> None:
                  f"to publish it add '- file: {EXERCISE_PAGES.as_posix()}/{source.stem}' to a chapter")
 
 
-def _fingerprint(source: Path) -> str:
-    """What a validation depends on: the source, the files it ships, the career data, coursekit."""
-    import hashlib
-
-    import coursekit
-    from coursekit.careers import default_path
-    sha = hashlib.sha256(coursekit.__version__.encode())
-    for path in sorted(p for p in source.parent.iterdir() if p.is_file()) + [default_path()]:
-        sha.update(path.name.encode() + path.read_bytes())
-    return sha.hexdigest()
-
-
 def _copy_if_changed(source: Path, target: Path) -> None:
     """Copy only when the bytes differ, so Sphinx sees an unchanged page as unchanged."""
     if not target.exists() or target.read_bytes() != source.read_bytes():
@@ -128,35 +116,19 @@ def _copy_if_changed(source: Path, target: Path) -> None:
 
 def validate_and_release(root: Path) -> None:
     """Validate the sources that changed since they last validated, then release every set."""
-    import json
-
     from coursekit.exercise.parse import load_source
     from coursekit.exercise.release import release
     from coursekit.exercise.validate import validate_paths
     sources = exercise_sources(root, warn_unusable=True)
     if not sources:
         return
-    stamp_file = root / "_build" / ".coursekit" / "validated.json"
-    fingerprints = {str(source.relative_to(root)): _fingerprint(source) for source in sources}
-    # a stamp: the fingerprint a set was found sound with, and its warnings, shown again on every build
-    stamps = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
-    stamps = {key: value for key, value in stamps.items() if isinstance(value, dict) and key in fingerprints}
-    stale = {str(root / key): key for key, value in fingerprints.items()
-             if stamps.get(key, {}).get("fingerprint") != value}
-    report = validate_paths(list(stale)) if stale else {}
+    # sets found sound before with the same inputs are not run again; their warnings are kept
+    report = validate_paths([str(source) for source in sources], cache=root / "_build" / ".coursekit" / "validated.json")
     relative = lambda line: line.replace(f"{root}{os.sep}", "")
     problems = [relative(p) for verdict in report.values() for p in verdict.failures]
-    stamps.update({stale[path]: {"fingerprint": fingerprints[stale[path]],
-                                 "warnings": [relative(w) for w in verdict.warnings]}
-                   for path, verdict in report.items() if verdict.sound})
-    for path, verdict in report.items():
-        if not verdict.sound:
-            stamps.pop(stale[path], None)
-    for key in sorted(fingerprints):
-        for warning in stamps.get(key, {}).get("warnings", []):
-            warn(warning)
-    stamp_file.parent.mkdir(parents=True, exist_ok=True)
-    stamp_file.write_text(json.dumps(stamps, indent=1))
+    for verdict in report.values():
+        for warning in verdict.warnings:
+            warn(relative(warning))
     if problems:
         raise BuildError("\n".join(problems))
     pages = root / EXERCISE_PAGES
@@ -169,7 +141,7 @@ def validate_and_release(root: Path) -> None:
         for data_file in paths["bundle"].iterdir():
             if data_file.suffix not in (".ipynb", ".json"):
                 _copy_if_changed(data_file, pages / data_file.name)
-    print(f"validated {len(stale)} changed exercise set(s), released {len(sources)}")
+    print(f"validated {sum(not v.cached for v in report.values())} changed exercise set(s), released {len(sources)}")
 
 
 def read_as_mystnb(path: Path) -> nbformat.NotebookNode | None:

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -45,6 +47,7 @@ class Verdict:
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     malformed: bool = False  # the source could not be read as an exercise at all
+    cached: bool = False     # found sound earlier with the same fingerprint, not run again
 
     @property
     def sound(self) -> bool:
@@ -310,29 +313,81 @@ def misnamed(path: Path) -> str | None:
     return None
 
 
+def fingerprint(source: Path, limits: Limits) -> str:
+    """What a verdict depends on: the source and the files beside it, the career data, coursekit's code."""
+    import coursekit  # noqa: F401 - its folder holds the code below
+    from coursekit.careers import default_path
+    sha = hashlib.sha256(repr(limits.as_dict()).encode())
+    for path in sorted(p for p in Path(source).parent.iterdir() if p.is_file()) + [default_path()]:
+        sha.update(path.name.encode() + path.read_bytes())
+    package = Path(coursekit.__file__).parent  # the code that parses, runs and grades a source
+    for path in sorted([*package.glob("exercise/*.py"), *package.glob("grading/*.py"), package / "kernel.py"]):
+        sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+def user_cache() -> Path:
+    """Where release and grade remember sound sources, so that grading again starts at once."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "coursekit" / "validated.json"
+
+
+def _read_cache(cache: Path) -> dict:
+    try:
+        stamps = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _write_cache(cache: Path, fresh: dict) -> None:
+    """Merge ``fresh`` stamps into the cache file, replacing it atomically (graders may run side by side)."""
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
+        temporary.write_text(json.dumps({**_read_cache(cache), **fresh}, indent=1))
+        os.replace(temporary, cache)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
 def validate_paths(paths: list[str | Path], limits: Limits | None = None,
-                   zygote: Zygote | None = None, assignment: str | None = None) -> dict[str, Verdict]:
+                   zygote: Zygote | None = None, assignment: str | None = None,
+                   cache: Path | None = None) -> dict[str, Verdict]:
     """A verdict per source file; a malformed source is one failure naming the file and the cell.
 
     ``zygote`` may be a fork server the caller already started (``coursekit grade`` does);
-    ``assignment`` names the nbgrader assignment the notebooks belong to (see load_source).
+    ``assignment`` names the nbgrader assignment the notebooks belong to (see load_source). With a
+    ``cache`` file, a source found sound before with the same fingerprint is not run again (its
+    warnings are kept).
     """
     limits = limits or Limits(question_seconds=60)
-    report = {}
+    stamps = _read_cache(cache) if cache else {}
+    report, fresh = {}, {}
     own = zygote is None
-    zygote = zygote or Zygote()
     try:
         for path in paths:
+            key = f"{Path(path).resolve()}|{assignment or ''}"
+            current = fingerprint(Path(path), limits) if cache and Path(path).is_file() else None
+            stamp = stamps.get(key)
+            if current and isinstance(stamp, dict) and stamp.get("fingerprint") == current:
+                report[str(path)] = Verdict(warnings=list(stamp.get("warnings", [])), cached=True)
+                continue
             try:
                 source = load_source(path, assignment)
             except SourceError as exc:
                 report[str(path)] = Verdict([str(exc)], malformed=True)
                 continue
+            zygote = zygote or Zygote()  # started only when a source is run
             verdict = validate(source, zygote, limits)
             if misnamed(path):
                 verdict.warnings.append(misnamed(path))
             report[str(path)] = verdict
+            if current and verdict.sound:
+                fresh[key] = {"fingerprint": current, "warnings": verdict.warnings}
     finally:
-        if own:
+        if own and zygote is not None:
             zygote.close()
+    if fresh:
+        _write_cache(cache, fresh)
     return report
