@@ -94,7 +94,7 @@ class _Kernel:
         self._dir.cleanup()
 
 
-def expand(nb, path: Path, folder: Path, templates_file: Path) -> dict[int, str]:
+def expand(nb, path: Path, folder: Path, templates_file: Path, header_cells: int = 0) -> dict[int, str]:
     """New sources for the cells with autotest lines (by index); the notebook is left unchanged.
 
     Every code cell runs in one kernel, in order, as generate_assignment runs them.
@@ -111,7 +111,9 @@ def expand(nb, path: Path, folder: Path, templates_file: Path) -> dict[int, str]
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or not cell.source:
                 continue
-            new = _expand_cell(cell, index, runner, templates, COMMENT[kernel], kernel, f"{path}: {cell_label(index, cell.source)}")
+            where = f"{path}: {cell_label(index - header_cells, cell.source)}" if index >= header_cells \
+                else f"{path}: header {cell_label(index, cell.source)}"
+            new = _expand_cell(cell, index, runner, templates, COMMENT[kernel], kernel, where)
             if new is not None:
                 changed[index] = new
         return changed

@@ -44,6 +44,7 @@ class NbgraderSettings:
     header: Path | None = None
     footer: Path | None = None
     autotest_filename: str = "autotests.yml"
+    header_cells: int = 0  # cells the header put above the notebook's own (messages number the file's cells)
     locks: dict = field(default_factory=lambda: {"lock_solution_cells": True, "lock_grade_cells": True,
                                                  "lock_readonly_cells": True, "lock_all_cells": False})
 

@@ -62,13 +62,20 @@ def is_locked(cell) -> bool:
     return is_grade(cell) or bool(meta(cell).get("locked", False))
 
 
-def check_metadata(path: Path, nb) -> None:
+def label(path: Path, index: int, cell, header_cells: int = 0) -> str:
+    """Where a cell is, numbered as in the author's file (the header's cells come from another file)."""
+    if index < header_cells:
+        return f"{path}: header {cell_label(index, cell.source)}"
+    return f"{path}: {cell_label(index - header_cells, cell.source)}"
+
+
+def check_metadata(path: Path, nb, header_cells: int = 0) -> None:
     """nbgrader's v3 metadata rules (its CheckCellMetadata): one line naming the cell per mistake."""
     seen = set()
     for index, cell in enumerate(nb.cells):
         if "nbgrader" not in cell.get("metadata", {}):
             continue
-        where = f"{path}: {cell_label(index, cell.source)}"
+        where = label(path, index, cell, header_cells)
         m = meta(cell)
         grade, solution, locked, task = is_grade(cell), is_solution(cell), bool(m.get("locked")), is_task(cell)
         if grade or solution or locked:
@@ -170,21 +177,22 @@ def with_header(nb, settings) -> nbformat.NotebookNode:
             except Exception as exc:
                 raise SourceError(f"{path}: the {which} notebook is not readable ({exc.__class__.__name__})") from None
     nb.cells = list(extra.get("header", [])) + list(nb.cells) + list(extra.get("footer", []))
+    settings.header_cells = len(extra.get("header", []))
     return nb
 
 
 def parse(path: Path, nb, settings) -> tuple[list[SourceCell], list[Question]]:
     """Cells with roles and student forms, and the questions; ``nb`` gets its autotests expanded."""
     from coursekit.exercise import autotest
-    check_metadata(path, nb)
-    expanded = autotest.expand(nb, path, path.parent, settings.autotest_templates(path.parent))
+    check_metadata(path, nb, settings.header_cells)
+    expanded = autotest.expand(nb, path, path.parent, settings.autotest_templates(path.parent), settings.header_cells)
     for index, source in expanded.items():
         nb.cells[index].source = source
     language = nb.metadata.get("kernelspec", {}).get("language", "python")
     code_stub = settings.stub_for(language, str(path))
     cells, questions = [], []
     for index, cell in enumerate(nb.cells):
-        where = f"{path}: {cell_label(index, cell.source)}"
+        where = label(path, index, cell, settings.header_cells)
         m = meta(cell)
         key = m.get("grade_id") if (is_grade(cell) or is_solution(cell) or is_task(cell) or m.get("locked")) \
             else None
