@@ -55,8 +55,10 @@ class Verdict:
 
 
 def _cell_of(assignment: Assignment, qid: str) -> str:
+    """The question's first cell, numbered as in the author's file (an nbgrader header is not in it)."""
     first = next((c for c in assignment.cells if c.question == qid), None)
-    return f"cell {first.index + 1}" if first else "?"
+    offset = getattr(assignment.settings, "header_cells", 0)
+    return f"cell {first.index + 1 - offset}" if first else "?"
 
 
 def _where(assignment: Assignment, qid: str) -> str:
