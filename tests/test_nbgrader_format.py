@@ -216,3 +216,13 @@ def test_unanswered_manual_answers_are_recognised_as_nbgrader_does(loaded):
                     needs_a_person = notebooks[path.stem][question.id]["needs_manual_grade"]
                     assert nbgrader.unanswered(assignment, submitted, question) == (not needs_a_person), \
                         (student, question.id)
+
+
+def test_a_validation_stamp_depends_on_the_courses_config(tmp_path):
+    """validate's cache must not trust a verdict made under another code stub, header or templates file."""
+    from coursekit.exercise.validate import fingerprint
+    from coursekit.grading.confine import Limits
+    path = _course(tmp_path, "c = get_config()\n")
+    before = fingerprint(path, Limits())
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.ClearSolutions.text_stub = 'Answer here'\n")
+    assert fingerprint(path, Limits()) != before

@@ -74,7 +74,7 @@ def _python(code: str) -> str:
 def syntax_problems(assignment: Assignment) -> list[str]:
     """Every code cell compiles; an error names the cell, the line and the code on it."""
     found = []
-    for cell in assignment.notebook.cells:
+    for index, cell in enumerate(assignment.notebook.cells):
         if cell.cell_type != "code":
             continue
         try:
@@ -82,7 +82,6 @@ def syntax_problems(assignment: Assignment) -> list[str]:
         except SyntaxError as exc:
             lines = cell.source.splitlines()
             code = lines[exc.lineno - 1].strip() if exc.lineno and exc.lineno <= len(lines) else ""
-            index = assignment.notebook.cells.index(cell)
             found.append(f"{assignment.path}: {cell_label(index, cell.source)}, line {exc.lineno}: "
                          f"{exc.msg}" + (f": {code}" if code else ""))
     return found
@@ -319,11 +318,16 @@ def fingerprint(source: Path, limits: Limits) -> str:
     """What a verdict depends on: the source and the files beside it, the career data, coursekit's code."""
     import coursekit  # noqa: F401 - its folder holds the code below
     from coursekit.careers import default_path
+    from coursekit.exercise.course import course_root
     sha = hashlib.sha256(repr(limits.as_dict()).encode())
-    for path in sorted(p for p in Path(source).parent.iterdir() if p.is_file()) + [default_path()]:
+    course = course_root(Path(source))  # an nbgrader course: its config, templates and header count too
+    shared = [p for p in ([course / "nbgrader_config.py", course / "autotests.yml"] + sorted((course / "source").iterdir())
+                          if course else []) if p.is_file()]
+    for path in sorted(p for p in Path(source).parent.iterdir() if p.is_file()) + shared + [default_path()]:
         sha.update(path.name.encode() + path.read_bytes())
     package = Path(coursekit.__file__).parent  # the code that parses, runs and grades a source
-    for path in sorted([*package.glob("exercise/*.py"), *package.glob("grading/*.py"), package / "kernel.py"]):
+    for path in sorted([*package.glob("exercise/*.py"), *package.glob("grading/*.py"), package / "kernel.py",
+                        package / "data" / "autotests.yml"]):
         sha.update(path.read_bytes())
     return sha.hexdigest()
 
