@@ -6,6 +6,7 @@ question: the process is replaced, the cells that worked are run again, and grad
 """
 from __future__ import annotations
 
+import linecache
 import os
 import shutil
 import tempfile
@@ -141,6 +142,7 @@ class _Run:
         self.status: dict[str, str] = {}
         self.deadline = float("inf")  # the submission's clock starts when its process is ready
         self.restarts = 0
+        self.numbers: dict[int, int] = {}
         self.output = ""
         self.containment: dict = {}
         self.workdir = Path(tempfile.mkdtemp(prefix="coursekit-tests-"))
@@ -176,10 +178,18 @@ class _Run:
             self.scope = TestScope(self.session, self.fixed)
             for step in self.done:  # their errors, if any, were recorded the first time
                 self.session.deadline = min(time.monotonic() + self.limits.question_seconds, self.deadline)
-                self.session.exchange({"op": "exec", "code": step.code, "cell": step.label})
+                self.session.exchange({"op": "exec", "code": step.code, "cell": self.cell_name(step)})
         except (SandboxDied, SandboxTimeout):
             return False
         return True
+
+    def cell_name(self, step: Step) -> str:
+        """The name the cell's code is compiled under, known here too: ``inspect.getsource`` on the
+        student's function works in a test, as IPython makes it work in a kernel."""
+        number = self.numbers.setdefault(id(step), len(self.numbers) + 1)
+        filename = f"<cell {number}>"
+        linecache.cache[filename] = (len(step.code), None, step.code.splitlines(True), filename)
+        return str(number)
 
     def _trouble(self, question: str | None, exc: Exception, where: str) -> None:
         if question not in self.problems:
@@ -200,7 +210,7 @@ class _Run:
         started = time.monotonic()
         try:
             self.session.deadline = self._deadline(step.question)
-            reply = self.session.exchange({"op": "exec", "code": step.code, "cell": step.label})
+            reply = self.session.exchange({"op": "exec", "code": step.code, "cell": self.cell_name(step)})
         except (SandboxDied, SandboxTimeout) as exc:
             self._trouble(step.question, exc, step.label[0].upper() + step.label[1:])
             self._spend(step.question, started)

@@ -38,7 +38,8 @@ from coursekit.grading.student_process import (MAX_FILES, random_state, regular_
 
 MAX_FILE_BYTES = 8 << 20
 _TYPE_ALIASES = {"function": types.FunctionType, "generator": types.GeneratorType, "method": types.MethodType,
-                 "builtin_function_or_method": types.BuiltinFunctionType, "coroutine": types.CoroutineType}
+                 "builtin_function_or_method": types.BuiltinFunctionType, "coroutine": types.CoroutineType,
+                 "code": types.CodeType}
 
 
 class Remote:
