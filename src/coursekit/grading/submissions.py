@@ -3,7 +3,8 @@
 The folder given on the command line holds one folder per student (``<student>/<set>.ipynb`` or
 nbgrader's ``<student>/<assignment>/<notebook>.ipynb``), or notebooks named after their students
 (``<student>.ipynb``). The student is always the first path part below the given folder, so no
-file deeper down can claim another student's row.
+file deeper down can claim another student's row. A folder that itself holds ``<set>.ipynb`` or
+``<assignment>/`` (and no other folder) is one student's, named after the folder.
 
 One submission per student and notebook, chosen by this rule: the notebooks directly in the
 student's ``<assignment>/`` folder if there is one, else directly in the student's folder; of
@@ -83,7 +84,7 @@ def survey(paths: list[str | Path], assignment: str, notebook: str = "", sibling
     seen: set[tuple[str, str]] = set()
     for given in map(Path, paths):
         if _is_real_dir(given):
-            if _kind(given / assignment) == "folder" and not any(
+            if (_kind(given / assignment) == "folder" or _kind(given / expected) != "missing") and not any(
                     _is_real_dir(e) and e.name != assignment for e in _entries(given)):
                 groups = [(given.name or given.resolve().name, given)]  # one student's own folder
             else:
