@@ -50,6 +50,7 @@ _SCALARS = (int, float, str, bool, type(None))
 _DATES = {datetime.date: "date", datetime.datetime: "datetime", datetime.time: "time",
           datetime.timedelta: "timedelta"}
 _DATE_TYPES = {v: k for k, v in _DATES.items()}
+_VIEWS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 _FACTORIES = {list: "list", int: "int", set: "set", dict: "dict", float: "float", str: "str", tuple: "tuple"}
 _FACTORY_TYPES = {v: k for k, v in _FACTORIES.items()}
 
@@ -136,6 +137,8 @@ class Encoder:
         if kind is collections.defaultdict and value.default_factory in _FACTORIES:
             return {"__mapping__": "defaultdict", "factory": _FACTORIES[value.default_factory],
                     "items": [[self(k, down), self(v, down)] for k, v in value.items()]}
+        if kind in _VIEWS:
+            return {"__view__": _VIEWS[kind], "items": [self(v, down) for v in value]}
         if kind is collections.deque:
             return {"__deque__": [self(v, down) for v in value], "maxlen": value.maxlen}
         if _isinstance(value, tuple) and _is_namedtuple(value):
@@ -285,6 +288,13 @@ class Decoder:
             if body == "defaultdict":
                 return collections.defaultdict(_FACTORY_TYPES[data["factory"]], pairs)
             return {"Counter": collections.Counter, "OrderedDict": collections.OrderedDict}[body](dict(pairs))
+        if tag == "__view__":
+            items = [self(v, down) for v in _items(data["items"])]
+            if body == "keys":
+                return dict.fromkeys(items).keys()
+            if body == "values":
+                return dict(enumerate(items)).values()
+            return dict(tuple(pair) for pair in items).items()
         if tag == "__deque__":
             maxlen = data.get("maxlen")
             return collections.deque((self(v, down) for v in _items(body)),

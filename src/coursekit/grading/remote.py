@@ -29,6 +29,7 @@ import inspect
 import os
 import sys
 import types
+import warnings
 from pathlib import Path
 
 from coursekit.grading import codec
@@ -426,6 +427,8 @@ class Session:
                     self.descriptions.setdefault(int(key), desc)
         if isinstance(reply.get("stdout"), str):
             sys.stdout.write(reply["stdout"][: 1 << 20])
+        for warning in (reply.get("warnings") or [])[:50] if isinstance(reply.get("warnings"), list) else []:
+            self.warn_again(warning)
         if "random" in reply:
             try:
                 set_random_state(codec.decode(reply["random"]))
@@ -436,6 +439,16 @@ class Session:
             self.put_files(reply["files"])
         if isinstance(reply.get("refresh"), dict) and self.on_refresh is not None:
             self.on_refresh(reply["refresh"])
+
+    def warn_again(self, warning) -> None:
+        """A warning the student's code gave during a test's call, given again in the test (``pytest.warns``)."""
+        try:
+            category = self.class_for(warning["category"])
+            if not (isinstance(category, type) and issubclass(category, Warning)):
+                category = UserWarning
+            warnings.warn(str(warning.get("message", ""))[:2000], category, stacklevel=2)
+        except (codec.CodecError, KeyError, TypeError):
+            pass
 
     def rebuild(self, error: dict) -> BaseException:
         """The student's exception as the same class here (or one of the same name and built-in base)."""

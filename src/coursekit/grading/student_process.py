@@ -23,6 +23,7 @@ import socket
 import sys
 import traceback
 import types
+import warnings
 
 from coursekit.grading import codec, protocol
 
@@ -430,10 +431,15 @@ class Server:
             if capture:
                 sys.stdout = buffer
             try:
-                result = self.perform(op, request, reply)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always" if capture else "default")
+                    result = self.perform(op, request, reply)
             finally:
                 if capture:
                     sys.stdout = saved
+            if capture and caught:  # the test may expect them (pytest.warns): they are raised there again
+                reply["warnings"] = [{"category": self.describe_class(w.category), "message": _str(w.message)[:2000]}
+                                     for w in caught[:50]]
             reply["value"] = self.encode(result)
             reply["ok"] = True
         except BaseException as exc:  # the student's SystemExit and KeyboardInterrupt included
