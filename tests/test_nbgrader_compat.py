@@ -139,3 +139,14 @@ def test_validate_runs_the_source_with_nbgrader_execution_set_to_validate(tmp_pa
     nbformat.write(nb, str(tmp_path / "modes.ipynb"))
     result = coursekit("validate", tmp_path / "modes.ipynb", cwd=tmp_path)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_what_tests_print_stays_out_of_the_instructors_terminal(tmp_path):
+    course = tmp_path / "kinds"
+    shutil.copytree(COURSES / "kinds", course)
+    result = coursekit("grade", course / "source" / "kinds", course / "submitted", "--gradebook",
+                       tmp_path / "grades.sqlite", "--workers", "1", "--allow-unsound", cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    assert "6 graded" in result.stdout, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "checking the median" not in said and "All autotests passed" not in said

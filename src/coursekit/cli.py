@@ -100,8 +100,10 @@ def _sources(path: str, assignment: str | None = None) -> tuple[list[Path], str 
     given = Path(path)
     if not given.exists():
         raise UsageError(f"{given}: file not found")
-    if assignment is None and (not given.is_dir() or (given / f"{given.name}.ipynb").exists()
-                               or len(list(given.glob("*.ipynb"))) == 1 and not course.is_course(given)):
+    in_course = given.is_dir() and given.resolve().parent.name == "source"  # <course>/source/<assignment>
+    if assignment is None and not in_course and (
+            not given.is_dir() or (given / f"{given.name}.ipynb").exists()
+            or len(list(given.glob("*.ipynb"))) == 1 and not course.is_course(given)):
         return [_source(path)], None
     found = course.assignment_folder(given, assignment)
     return found.notebooks, found.name
