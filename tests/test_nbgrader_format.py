@@ -226,3 +226,15 @@ def test_a_validation_stamp_depends_on_the_courses_config(tmp_path):
     before = fingerprint(path, Limits())
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.ClearSolutions.text_stub = 'Answer here'\n")
     assert fingerprint(path, Limits()) != before
+
+
+def test_an_inline_solution_comment_nbgrader_would_ship_is_named(tmp_path):
+    from coursekit.exercise.validate import inline_solution_leaks
+    path = _write(tmp_path, [("code", "rate = 0.05  # SOLUTION\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION",
+                              {"grade_id": "x", "solution": True}), TESTS])
+    assignment = load_source(path)
+    assert "rate = 0.05" in student_notebook(assignment).cells[0].source  # as nbgrader writes it
+    [warning] = inline_solution_leaks(assignment)
+    assert "rate = 0.05" in warning and "reaches students" in warning
+    whole = _write(tmp_path, [("code", "rate = 0.05  # SOLUTION", {"grade_id": "x", "solution": True}), TESTS], "whole")
+    assert inline_solution_leaks(load_source(whole)) == []  # a cell without markers is stubbed whole

@@ -302,7 +302,24 @@ def validate(assignment: Assignment, zygote: Zygote, limits: Limits) -> Verdict:
         trivial = trivial_answer_findings(assignment, zygote, limits)
         verdict.failures += [] if assignment.format == "nbgrader" else trivial.failures
         verdict.warnings += (trivial.failures if assignment.format == "nbgrader" else []) + trivial.warnings
+    verdict.warnings += inline_solution_leaks(assignment)
     return verdict
+
+
+def inline_solution_leaks(assignment: Assignment) -> list[str]:
+    """nbgrader reads no ``# SOLUTION`` comments: such a line left in a student cell ships as written."""
+    if assignment.format != "nbgrader":
+        return []
+    from coursekit.exercise.parse import INLINE_SOLUTION
+    found = []
+    offset = getattr(assignment.settings, "header_cells", 0)
+    for cell in assignment.cells:
+        for line in (cell.student_source or "").splitlines():
+            if INLINE_SOLUTION.match(line):
+                found.append(f"{assignment.path}: {cell_label(cell.index - offset, cell.source)}: {line.strip()!r} "
+                             "reaches students as written (nbgrader has no '# SOLUTION' comment); put it between "
+                             "### BEGIN SOLUTION and ### END SOLUTION")
+    return found
 
 
 def misnamed(path: Path) -> str | None:
