@@ -18,7 +18,7 @@ from coursekit.exercise.parse import Assignment
 from coursekit.gradebook.store import Gradebook
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
-from coursekit.grading.grade import ERROR, grade_submission, ungraded
+from coursekit.grading.grade import ERROR, INVALID, grade_submission, ungraded
 from coursekit.grading.sandbox import Zygote, preload_modules
 
 
@@ -26,6 +26,8 @@ from coursekit.grading.sandbox import Zygote, preload_modules
 class BatchSummary:
     graded: int = 0
     skipped: int = 0
+    outdated: int = 0  # graded again because the source changed since
+    ignored: list = field(default_factory=list)  # files found but not graded, with reasons (submissions.Note)
     statuses: dict = field(default_factory=dict)
     containment: dict = field(default_factory=dict)
 
@@ -112,28 +114,45 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
               scheduler: str | None = None, zygote: Zygote | None = None) -> BatchSummary:
     """Grade ``found`` into ``gradebook``; ``zygote`` may be one the caller started early."""
     summary = BatchSummary()
-    todo = []
+    todo, refused = [], []
+    if not getattr(gradebook, "_versions", {}).get((assignment.name, assignment.notebook_name)):
+        gradebook.begin_run(assignment)  # the caller may have begun it with a deadline and policy
+    version = gradebook._versions[(assignment.name, assignment.notebook_name)]
     for submission in found:
-        if not force:
+        if submission.problem:  # no notebook handed in: an invalid row saying so, nothing to run
+            refused.append(ungraded(assignment, submission, INVALID, submission.problem))
+            continue
+        recorded = gradebook.recorded(submission.student, assignment.name, assignment.notebook_name)
+        if recorded and not force:
             try:
-                same = gradebook.recorded_digest(submission.student, assignment.name) == \
-                    submissions.digest(submission.path)
+                same_file = recorded[0] == submissions.digest(submission.path)
             except OSError:
-                same = False
-            if same:
+                same_file = False
+            if same_file and recorded[1] == version:
                 summary.skipped += 1
                 continue
+            if same_file:
+                summary.outdated += 1  # graded by an earlier version of the source: graded again
         todo.append(submission)
+    for result in refused:
+        result.notebook = assignment.notebook_name
+        gradebook.record(result)
+        summary.count(result)
     # the gradebook's folder (a database gradebook has none) and the class's folder are hidden
     protect = ([gradebook.path.resolve().parent] if getattr(gradebook, "path", None) else []) + [class_folder(found)]
     if scheduler:
         from coursekit.grading.cluster import grade_on_cluster
         remote = grade_on_cluster(assignment, todo, gradebook, limits, scheduler, show_hidden, progress,
                                   max_notebook_mb, protect, skipped=summary.skipped)
-        remote.skipped = summary.skipped
+        remote.skipped, remote.outdated = summary.skipped, summary.outdated
+        for result in refused:
+            remote.count(result)
         return remote
     if progress:
-        progress.start(len(todo), summary.skipped)
+        progress.start(len(todo), summary.skipped, workers=max(1, min(workers or os.cpu_count() or 1, len(todo) or 1)),
+                       limit=limits.submission_seconds)
+        for result in refused:
+            progress.note(result)
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     zygote = zygote or Zygote(preload_modules(assignment))
     job = (assignment, zygote, limits, show_hidden, max_notebook_mb, protect)

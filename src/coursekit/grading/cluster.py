@@ -267,18 +267,16 @@ def grade_on_cluster(assignment: Assignment, todo: list, gradebook, limits: Limi
             progress.start(len(todo), skipped)
             started = True
         protect = [str(Path(p).resolve()) for p in protect]
-        limit = max_notebook_mb * 1024 * 1024
         queue = iter(todo)
         owner: dict[str, tuple] = {}  # future key -> (submission, attempt); popped when recorded
         pending = distributed.as_completed()
 
         def submit(submission, attempt: int = 1) -> None:
-            try:
-                size = submission.path.stat().st_size
-                data = submission.path.read_bytes() if 0 < size <= limit else None
-            except OSError:
+            try:  # never through a link, never waiting on a FIFO (submissions.read_bytes)
+                data = submissions.read_bytes(submission.path, max_notebook_mb) if not submission.problem else None
+            except (submissions.InvalidSubmission, OSError):
                 data = None
-            if data is None:  # empty, too large or unreadable: rejected here, nothing to ship
+            if data is None:  # empty, too large, not a regular file: rejected here, nothing to ship
                 record(_rejected_here(assignment, submission, show_hidden, max_notebook_mb))
                 return
             job = Job(submission.student, str(submission.path), data, limits, show_hidden, max_notebook_mb,
