@@ -315,12 +315,12 @@ def salary_ladder(ax=None, level: str | None = None, domain: str | None = None, 
     k = lambda v: f"\\${v / 1000:.0f}k"  # noqa: E731  (escaped: a pair of $ would start mathtext)
     ax.barh(range(len(ranges)), ranges["high"] - ranges["low"], left=ranges["low"], height=0.38,
             color=[colors.get(lv, "grey") for lv in ranges["level"]])
-    for y, r in enumerate(ranges.itertuples()):
-        name = r.title + (f" ({r.setting})" if r.setting != "typical" else "")
-        span = f"{k(r.low)}–{k(r.high)}" + ("+" if r.open_ended else "")
-        ax.text(0.01, y + 0.24, f"{name}: {span}", transform=ax.get_yaxis_transform(),
-                fontsize=14, va="bottom")
-    ax.set_yticks([])
+    # Each bar's name and range is its y tick label, moved inside the axes just above the bar, so
+    # callers can still find a bar by its label (ax.get_yticklabels() is in bar order).
+    labels = [r.title + (f" ({r.setting})" if r.setting != "typical" else "") + ": "
+              + f"{k(r.low)}–{k(r.high)}" + ("+" if r.open_ended else "") for r in ranges.itertuples()]
+    ax.set_yticks([y + 0.42 for y in range(len(ranges))], labels, fontsize=14, ha="left", va="center")
+    ax.tick_params(axis="y", length=0, pad=-6)
     ax.set_ylim(-0.6, len(ranges) - 0.05)
     ax.set_xlim(0, ranges["high"].max() * 1.08 if len(ranges) else 1)
     ax.xaxis.set_major_formatter(lambda v, _pos: k(v))
