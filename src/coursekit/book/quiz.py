@@ -17,6 +17,7 @@ The format::
           - text: Extract, transform, load
             correct: true            # exactly one choice is correct
           - text: Load, extract, transform
+            why: The misconception behind this option, shown when it is picked (optional).
         explanation: Why the right answer is right (required).
       - id: analyst-floor
         type: numeric
@@ -26,6 +27,12 @@ The format::
         tolerance: "5%"              # absolute (a number >= 0, in scaled units) or relative ("5%")
         unit: thousand USD           # optional, shown beside the input box
         explanation: Glassdoor and Payscale put it at {answer}.
+
+Options are shuffled at build time with a fixed seed, balanced within each quiz so that the right
+answer's position is spread evenly (``shuffle: false`` on a question keeps the written order, for
+options with a natural order); a quiz whose right answers still cluster in one position is
+rejected. A quiz with ``kind: check-in`` is a short prior-knowledge check placed at the top of a
+chapter; the default ``kind: quiz`` closes a chapter.
 
 Prompts, choices and explanations are plain text with inline ``code``, **bold** and *italics*, and
 a few placeholders read from ``coursekit.careers`` at build time so that no figure is typed twice:
@@ -41,7 +48,11 @@ tests (see ``_default_colour_mode``, ``_drop_duplicate_scripts`` and ``static/bo
 Command line (also usable from the ``coursekit`` command)::
 
     python -m coursekit.book.quiz check chapters/            # validate every *.quiz.yml
-    python -m coursekit.book.quiz export a.quiz.yml a.ipynb   # an offline notebook version
+    python -m coursekit.book.quiz export a.quiz.yml a.ipynb   # an offline notebook (jupyterquiz)
+
+The book keeps its own static HTML and quiz.js (score, search-indexed prompts, no network); the
+notebook version hands the same questions, in jupyterquiz's JSON format, to
+``jupyterquiz.display_quiz`` (see the authoring guide for why the split).
 """
 from __future__ import annotations
 
@@ -50,9 +61,11 @@ import base64
 import html
 import json
 import math
+import random
 import re
 import sys
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -61,6 +74,9 @@ from coursekit import careers
 from coursekit.book import add_coursekit_static
 
 QUIZ_SUFFIX = ".quiz.yml"
+SHUFFLE_SEED = "coursekit-quiz-1"  # change it and every quiz's option order changes, reproducibly
+KINDS = ("quiz", "check-in")
+LETTERS = "ABCDEFGHIJ"
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _PLACEHOLDER_RE = re.compile(r"\{(answer|salary|title|market)(?::([A-Za-z0-9_-]+))?\}")
 
@@ -73,6 +89,7 @@ class QuizError(ValueError):
 class Choice:
     text: str
     correct: bool = False
+    why: str = ""  # the misconception behind a wrong option (or a note on the right one)
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,7 @@ class Question:
     tolerance: float | None = None  # absolute, already resolved from a relative "5%"
     unit: str = ""
     answer_kind: str = "number"  # "usd" when the answer is money (formats as $55,000)
+    shuffle: bool = True  # False keeps the written order of the choices (e.g. ascending numbers)
 
     @property
     def correct_index(self) -> int | None:
@@ -108,6 +126,7 @@ class Quiz:
     questions: tuple[Question, ...]
     intro: str = ""
     ids: tuple[str, ...] = field(default=())
+    kind: str = "quiz"  # "quiz" (after a chapter) or "check-in" (before it)
 
     def question(self, qid: str) -> Question:
         for q in self.questions:
@@ -138,15 +157,17 @@ def _as_number(value):
 def resolve_answer(key: str, data: careers.CareerData | None = None) -> tuple[float, str]:
     """Look a numeric answer up in the career data: returns (value, kind) where kind is usd/number.
 
-    Keys: ``salary_low:<role>``, ``salary_high:<role>``, ``years_min:<level>``, ``years_max:<level>``,
+    Keys: ``salary_low:<role>``, ``salary_high:<role>``, ``salary_mid:<role>``, ``years_min:<level>``, ``years_max:<level>``,
     ``market:<fact>``, ``bootcamp_months_min``, ``bootcamp_months_max``.
     """
     data = data or careers.load()
     name, _, arg = str(key).partition(":")
-    if name in ("salary_low", "salary_high"):
+    if name in ("salary_low", "salary_high", "salary_mid"):
         careers.role(arg, data)  # raises a clear CareerDataError on an unknown role
         table = careers.roles(data=data)
         row = table[table["id"] == arg].iloc[0]
+        if name == "salary_mid":
+            return (float(row["salary_low"]) + float(row["salary_high"])) / 2, "usd"
         return float(row[name]), "usd"
     if name in ("years_min", "years_max"):
         for level in data.levels:
@@ -163,7 +184,8 @@ def resolve_answer(key: str, data: careers.CareerData | None = None) -> tuple[fl
             raise careers.CareerDataError(f"the data file has no bootcamps.{name.replace('bootcamp_', '')}")
         return float(value), "number"
     raise careers.CareerDataError(
-        f"unknown answer_from {key!r}; use salary_low:<role>, salary_high:<role>, years_min:<level>, "
+        f"unknown answer_from {key!r}; use salary_low:<role>, salary_high:<role>, salary_mid:<role>, "
+        "years_min:<level>, "
         "years_max:<level>, market:<fact>, bootcamp_months_min or bootcamp_months_max")
 
 
@@ -241,9 +263,12 @@ def parse_quiz(raw, path: str = "<quiz>", data: careers.CareerData | None = None
 
     if not isinstance(raw, dict):
         top_fail("the file must be a mapping with a title and a list of questions")
-    unknown = set(raw) - {"title", "intro", "questions"}
+    unknown = set(raw) - {"title", "intro", "kind", "questions"}
     if unknown:
-        top_fail(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; use title, intro and questions")
+        top_fail(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; use title, intro, kind and questions")
+    quiz_kind = raw.get("kind", "quiz")
+    if quiz_kind not in KINDS:
+        top_fail(f"kind must be one of {', '.join(KINDS)}, got {quiz_kind!r}")
     title = _text(raw, "title", top_fail)
     intro = _text(raw, "intro", top_fail, required=False)
     items = raw.get("questions")
@@ -272,7 +297,7 @@ def parse_quiz(raw, path: str = "<quiz>", data: careers.CareerData | None = None
         if qtype not in ("choice", "numeric"):
             fail(f"type must be 'choice' or 'numeric', got {qtype!r}")
         allowed = {"id", "type", "prompt", "explanation"} | (
-            {"choices"} if qtype == "choice" else {"answer", "answer_from", "scale", "tolerance", "unit"})
+            {"choices", "shuffle"} if qtype == "choice" else {"answer", "answer_from", "scale", "tolerance", "unit"})
         extra = set(item) - allowed
         if extra:
             fail(f"unknown key(s) {', '.join(sorted(map(str, extra)))} for a {qtype} question")
@@ -287,13 +312,16 @@ def parse_quiz(raw, path: str = "<quiz>", data: careers.CareerData | None = None
             for cnum, raw_choice in enumerate(raw_choices, start=1):
                 if isinstance(raw_choice, str):
                     raw_choice = {"text": raw_choice}
-                if not isinstance(raw_choice, dict) or set(raw_choice) - {"text", "correct"}:
-                    fail(f"choice #{cnum} must be a mapping with text and an optional correct: true")
+                if not isinstance(raw_choice, dict) or set(raw_choice) - {"text", "correct", "why"}:
+                    fail(f"choice #{cnum} must be a mapping with text, an optional correct: true "
+                         "and an optional why")
                 correct = raw_choice.get("correct", False)
                 if not isinstance(correct, bool):
                     fail(f"choice #{cnum}: correct must be true or false, got {correct!r}")
-                text = _text(raw_choice, "text", lambda m, c=cnum: fail(f"choice #{c}: {m}"))
-                choices.append(Choice(_fill(text, None, data, fail), correct))
+                choice_fail = lambda m, c=cnum: fail(f"choice #{c}: {m}")  # noqa: E731
+                text = _text(raw_choice, "text", choice_fail)
+                why = _text(raw_choice, "why", choice_fail, required=False)
+                choices.append(Choice(_fill(text, None, data, fail), correct, _fill(why, None, data, fail)))
             right = sum(c.correct for c in choices)
             if right == 0:
                 fail("no choice is marked correct: true; exactly one must be")
@@ -302,8 +330,11 @@ def parse_quiz(raw, path: str = "<quiz>", data: careers.CareerData | None = None
             texts = [c.text.lower() for c in choices]
             if len(set(texts)) != len(texts):
                 fail("two choices have the same text")
+            shuffle = item.get("shuffle", True)
+            if not isinstance(shuffle, bool):
+                fail(f"shuffle must be true or false, got {shuffle!r}")
             questions.append(Question(qid, qtype, _fill(prompt, None, data, fail),
-                                      _fill(explanation, None, data, fail), tuple(choices)))
+                                      _fill(explanation, None, data, fail), tuple(choices), shuffle=shuffle))
             continue
 
         has_answer, has_from = "answer" in item, "answer_from" in item
@@ -330,8 +361,63 @@ def parse_quiz(raw, path: str = "<quiz>", data: careers.CareerData | None = None
         questions.append(Question(qid, qtype, _fill(prompt, answer_text, data, fail),
                                   _fill(explanation, answer_text, data, fail), (), answer, tolerance,
                                   unit, kind))
+    questions = arrange_choices(questions, title)
+    check_positions(questions, path)
     return Quiz(path=path, title=title, questions=tuple(questions), intro=intro,
-                ids=tuple(q.id for q in questions))
+                ids=tuple(q.id for q in questions), kind=quiz_kind)
+
+
+def arrange_choices(questions: list[Question], seed_key: str) -> list[Question]:
+    """Shuffle each question's options with a fixed seed, balancing the right answer's position.
+
+    Authors write the right answer wherever they like (usually first); readers learn nothing from
+    position because, within a quiz, each shuffled question puts its right answer in the position
+    used least so far (ties broken by the seeded generator). Same file, same order, every build.
+    """
+    rng = random.Random(f"{SHUFFLE_SEED}:{seed_key}")
+    used = Counter(q.correct_index for q in questions if q.type == "choice" and not q.shuffle)
+    arranged = []
+    for q in questions:
+        if q.type != "choice" or not q.shuffle:
+            arranged.append(q)
+            continue
+        n = len(q.choices)
+        fewest = min(used[p] for p in range(n))
+        position = rng.choice([p for p in range(n) if used[p] == fewest])
+        used[position] += 1
+        wrong = [c for c in q.choices if not c.correct]
+        rng.shuffle(wrong)
+        wrong.insert(position, q.choices[q.correct_index])
+        arranged.append(replace(q, choices=tuple(wrong)))
+    return arranged
+
+
+def check_positions(questions, path: str) -> None:
+    """Reject a quiz whose right answers cluster in one position (possible with shuffle: false)."""
+    positions = [(q.correct_index, q.id) for q in questions if q.type == "choice"]
+    if len(positions) < 3:
+        return
+    position, count = Counter(p for p, _ in positions).most_common(1)[0]
+    if count >= 3 and count > len(positions) / 2:
+        ids = ", ".join(qid for p, qid in positions if p == position)
+        raise QuizError(f"{path}: the right answer is option {LETTERS[position]} in {count} of "
+                        f"{len(positions)} choice questions ({ids}); let the build shuffle them "
+                        "(remove shuffle: false) or reorder their choices")
+
+
+def position_report(quizzes) -> str:
+    """Where the right answers sit across many quizzes, with the count a uniform spread would give."""
+    observed, expected = Counter(), Counter()
+    for quiz in quizzes:
+        for q in quiz.questions:
+            if q.type == "choice":
+                observed[q.correct_index] += 1
+                for p in range(len(q.choices)):
+                    expected[p] += 1 / len(q.choices)
+    if not expected:
+        return "no choice questions"
+    parts = [f"{LETTERS[p]} {observed[p]} (uniform: {expected[p]:.1f})" for p in sorted(expected)]
+    return "right answer by position: " + ", ".join(parts)
 
 
 def load_quiz(path: str | Path, data: careers.CareerData | None = None, display_path: str | None = None) -> Quiz:
@@ -361,14 +447,20 @@ def find_quizzes(root: str | Path) -> list[Path]:
     return sorted(p for p in root.rglob(f"*{QUIZ_SUFFIX}") if not skip & set(p.relative_to(root).parts))
 
 
-def validate_all(root: str | Path) -> list[str]:
-    """Validate every quiz file under ``root``; returns the one-line error messages (empty: all good)."""
+def validate_all(root: str | Path, loaded: list | None = None) -> list[str]:
+    """Validate every quiz file under ``root``; returns the one-line error messages (empty: all good).
+
+    Quizzes that load are appended to ``loaded`` when it is given (for the position report).
+    """
     errors = []
     for path in find_quizzes(root):
         try:
-            load_quiz(path)
+            quiz = load_quiz(path)
         except QuizError as exc:
             errors.append(str(exc))
+            continue
+        if loaded is not None:
+            loaded.append(quiz)
     return errors
 
 
@@ -397,6 +489,8 @@ def answer_key(quiz: Quiz) -> str:
     for q in quiz.questions:
         if q.type == "choice":
             key[q.id] = {"c": q.correct_index}
+            if any(c.why for c in q.choices):
+                key[q.id]["w"] = [c.why for c in q.choices]
         else:
             key[q.id] = {"a": q.answer, "t": q.tolerance}
     return base64.b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
@@ -406,13 +500,20 @@ def render_html(quiz: Quiz, uid: str) -> str:
     """The quiz as static HTML; quiz.js adds the behaviour (feedback, explanation, score)."""
     esc = html.escape
     n = len(quiz.questions)
-    out = [f'<section class="ck-quiz" id="{esc(uid)}" data-key="{answer_key(quiz)}" data-total="{n}" '
-           f'aria-label="{esc("Quiz: " + quiz.title)}">',
+    label = "Check-in" if quiz.kind == "check-in" else "Quiz"
+    extra = " ck-quiz-checkin" if quiz.kind == "check-in" else ""
+    out = [f'<section class="ck-quiz{extra}" id="{esc(uid)}" data-key="{answer_key(quiz)}" data-total="{n}" '
+           f'data-kind="{quiz.kind}" aria-label="{esc(label + ": " + quiz.title)}">',
            f'<p class="ck-quiz-title">{inline_html(quiz.title)}</p>']
     if quiz.intro:
         out.append(f'<p class="ck-quiz-intro">{inline_html(quiz.intro)}</p>')
-    out.append('<p class="ck-quiz-howto">Answer each question to get instant feedback and an '
-               'explanation. Nothing is sent anywhere: the quiz runs in your browser.</p>')
+    if quiz.kind == "check-in":
+        howto = ("What do you know already? Answer before reading; the chapter explains anything you "
+                 "get wrong. Nothing is sent anywhere.")
+    else:
+        howto = ("Answer each question to get instant feedback and an explanation. Nothing is sent "
+                 "anywhere: the quiz runs in your browser.")
+    out.append(f'<p class="ck-quiz-howto">{howto}</p>')
     out.append('<ol class="ck-quiz-questions">')
     for q in quiz.questions:
         qdom = f"{uid}-{q.id}"
@@ -422,7 +523,8 @@ def render_html(quiz: Quiz, uid: str) -> str:
             out.append(f'<div class="ck-quiz-choices" role="radiogroup" aria-labelledby="{esc(qdom)}-prompt">')
             for index, choice in enumerate(q.choices):
                 out.append(f'<label class="ck-quiz-choice"><input type="radio" name="{esc(qdom)}" '
-                           f'value="{index}"> <span>{inline_html(choice.text)}</span></label>')
+                           f'value="{index}"> <span class="ck-quiz-letter">{LETTERS[index]}.</span> '
+                           f'<span>{inline_html(choice.text)}</span></label>')
             out.append("</div>")
         else:
             unit = f' <span class="ck-quiz-unit">{inline_html(q.unit)}</span>' if q.unit else ""
@@ -449,7 +551,7 @@ def render_text(quiz: Quiz) -> str:
     for number, q in enumerate(quiz.questions, start=1):
         lines.append(f"{number}. {q.prompt}")
         for index, choice in enumerate(q.choices):
-            lines.append(f"   {chr(65 + index)}. {choice.text}")
+            lines.append(f"   {LETTERS[index]}. {choice.text}")
     return "\n".join(lines)
 
 
@@ -499,88 +601,60 @@ def setup(app):
 # Notebook export
 # --------------------------------------------------------------------------------------------
 
-_CHECKER = '''\
-# Quiz checker: runs offline with the standard library only. Run this cell first.
-import base64 as _b64, json as _json
-
-_QUIZ = _json.loads(_b64.b64decode("{payload}").decode("utf-8"))
-_RESULTS = {{}}
+def _jq_text(text: str) -> str:
+    """Our inline markup as HTML for jupyterquiz, with '$' hidden from its LaTeX conversion."""
+    return inline_html(text).replace("$", "&#36;")
 
 
-def _number(text):
-    cleaned = str(text).strip().replace(",", "").replace("_", "").replace("$", "").replace(" ", "")
-    return float(cleaned)
+def to_jupyterquiz(quiz: Quiz) -> list[dict]:
+    """The quiz in jupyterquiz's JSON question format, options already in the book's shuffled order.
 
-
-def check(qid, answer):
-    """Check your answer to one question and explain it. Choices: a letter like "B"."""
-    q = _QUIZ[qid]
-    if answer is None:
-        print(f"No answer yet: set the answer variable for {{qid}} and run the cell again.")
-        return None
-    if q["type"] == "choice":
-        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[: len(q["choices"])]
-        key = str(answer).strip().upper()
-        if len(key) != 1 or key not in letters:
-            print(f"Please answer with one letter from {{', '.join(letters)}}.")
-            return None
-        right = letters.index(key) == q["correct"]
-    else:
-        try:
-            value = _number(answer)
-        except ValueError:
-            print("Please answer with a number, for example 42 or 1.5.")
-            return None
-        right = abs(value - q["answer"]) <= q["tolerance"] + 1e-9 * max(1.0, abs(q["answer"]))
-    _RESULTS[qid] = right
-    print(("Correct!" if right else "Not quite.") + " " + q["explanation"])
-    return right
-
-
-def score():
-    """How many questions you have answered correctly so far."""
-    right = sum(1 for qid in _QUIZ if _RESULTS.get(qid))
-    print(f"Score: {{right}} / {{len(_QUIZ)}} ({{len(_RESULTS)}} answered)")
-    return right
-'''
+    Every answer carries its feedback: the right one the explanation, a wrong one its ``why`` (the
+    misconception) and then the explanation, as the book shows them. Numeric answers become a
+    range, which jupyterquiz reads as half-open [low, high): high is nudged up by a hair.
+    """
+    out = []
+    for q in quiz.questions:
+        explanation = _jq_text(q.explanation)
+        if q.type == "choice":
+            answers = []
+            for choice in q.choices:
+                if choice.correct:
+                    feedback = f"Correct! {explanation}"
+                else:
+                    feedback = "Not quite. " + (f"{_jq_text(choice.why)} " if choice.why else "") + explanation
+                answers.append({"answer": _jq_text(choice.text), "correct": choice.correct, "feedback": feedback})
+            out.append({"question": _jq_text(q.prompt), "type": "multiple_choice", "answers": answers})
+            continue
+        slack = 1e-9 * max(1.0, abs(q.answer))
+        unit = f" (in {_jq_text(q.unit)}; digits only, no commas)" if q.unit else " (digits only, no commas)"
+        out.append({"question": _jq_text(q.prompt) + unit, "type": "numeric", "answers": [
+            {"range": [q.answer - q.tolerance - slack, q.answer + q.tolerance + 2 * slack], "correct": True,
+             "feedback": f"Correct! {explanation}"},
+            {"type": "default", "feedback": f"Not quite. {explanation}"}]})
+    return out
 
 
 def quiz_notebook(quiz: Quiz):
-    """The quiz as an nbformat notebook: one markdown and one check cell per question."""
+    """The quiz as an nbformat notebook that shows it with jupyterquiz, offline (questions embedded)."""
     import nbformat
     from nbformat import v4
 
-    payload = {}
-    for q in quiz.questions:
-        entry = {"type": q.type, "explanation": q.explanation}
-        if q.type == "choice":
-            entry.update(choices=[c.text for c in q.choices], correct=q.correct_index)
-        else:
-            entry.update(answer=q.answer, tolerance=q.tolerance)
-        payload[q.id] = entry
-    encoded = base64.b64encode(json.dumps(payload, ensure_ascii=False).encode("utf-8")).decode()
-
-    cells = [v4.new_markdown_cell(
-        f"# Quiz: {quiz.title}\n\n" + (f"{quiz.intro}\n\n" if quiz.intro else "")
-        + "A self-check quiz from the course book, for working offline. Run the first code cell once; "
-          "then, for each question, put your answer in the code cell below it and run that cell. "
-          "You get a verdict and an explanation at once. Nothing here needs a network connection."),
-        v4.new_code_cell(_CHECKER.format(payload=encoded), metadata={"tags": ["quiz-checker"]})]
-    for number, q in enumerate(quiz.questions, start=1):
-        var = "answer_" + re.sub(r"\W", "_", q.id)
-        if q.type == "choice":
-            options = "\n".join(f"- **{chr(65 + i)}.** {c.text}" for i, c in enumerate(q.choices))
-            cells.append(v4.new_markdown_cell(f"## Question {number}\n\n{q.prompt}\n\n{options}"))
-            hint = 'one letter, for example "B"'
-        else:
-            unit = f" (in {q.unit})" if q.unit else ""
-            cells.append(v4.new_markdown_cell(f"## Question {number}\n\n{q.prompt}\n\n"
-                                              f"Answer with a number{unit}."))
-            hint = "a number, for example 42"
-        cells.append(v4.new_code_cell(f"{var} = None  # your answer: {hint}\ncheck({q.id!r}, {var})",
-                                      metadata={"tags": ["quiz-answer"]}))
-    cells.append(v4.new_markdown_cell("## Your score"))
-    cells.append(v4.new_code_cell("score()"))
+    # Base64, as in the book's answer key, so the answers are not read at a glance in the cell.
+    payload = base64.b64encode(json.dumps(to_jupyterquiz(quiz), ensure_ascii=False).encode("utf-8")).decode()
+    label = "Check-in" if quiz.kind == "check-in" else "Quiz"
+    cells = [
+        v4.new_markdown_cell(
+            f"# {label}: {quiz.title}\n\n" + (f"{quiz.intro}\n\n" if quiz.intro else "")
+            + "A self-check from the course book, for working offline. Run the code cell below, then "
+              "click an option (or type a number and press Enter) for instant feedback. The "
+              "questions are inside this notebook and nothing is fetched from the network; the cell "
+              "needs the `jupyterquiz` package, which the course's setup installs."),
+        v4.new_code_cell("import base64, json\nfrom jupyterquiz import display_quiz\n\n"
+                         f'questions = json.loads(base64.b64decode("{payload}"))\n'
+                         "display_quiz(questions, shuffle_answers=False)",
+                         metadata={"tags": ["quiz"]}),
+    ]
     nb = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"}})
@@ -613,14 +687,15 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("out", nargs="?")
     args = parser.parse_args(argv)
     if args.command == "check":
-        errors, count = [], 0
+        errors, count, loaded = [], 0, []
         for target in args.paths:
             paths = find_quizzes(target)
             count += len(paths)
-            errors += validate_all(target)
+            errors += validate_all(target, loaded)
         for message in errors:
             print(message, file=sys.stderr)
         print(f"{count} quiz file(s) checked, {len(errors)} with errors")
+        print(position_report(loaded))
         return 1 if errors else 0
     try:
         out = export_quiz_notebook(args.quiz, args.out)

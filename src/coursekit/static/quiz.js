@@ -79,7 +79,9 @@
               label.classList.remove("ck-quiz-chosen-right", "ck-quiz-chosen-wrong");
             });
             radio.closest(".ck-quiz-choice").classList.add(ok ? "ck-quiz-chosen-right" : "ck-quiz-chosen-wrong");
-            show(item, ok);
+            // A wrong option may carry the misconception behind it ("w": one note per option).
+            var why = answer.w && answer.w[Number(radio.value)];
+            show(item, ok, ok || !why ? "" : "Not quite. " + why);
           });
         });
       } else {
