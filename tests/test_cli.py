@@ -188,3 +188,10 @@ def test_release_and_grade_remember_sound_sources(tmp_path):
     assert validate_paths([path], cache=cache)[str(path)].cached
     (path.parent / "data.csv").write_text("a\n1\n")  # a new shipped file changes what students get
     assert not validate_paths([path], cache=cache)[str(path)].cached
+
+
+def test_ordinary_comments_are_not_taken_for_misspelled_markers(tmp_path):
+    prose = C("def evens(a):\n    # test each element\n    # BEGIN SOLUTION\n    keep = a % 2 == 0  # the solution\n"
+              "    # Tests below use arrays\n    return a[keep]\n    # END SOLUTION")
+    path = source(tmp_path, "prose", SETUP, QUESTION, prose, VISIBLE, HIDDEN)
+    assert [q.id for q in load_source(path).questions] == ["q1"]
