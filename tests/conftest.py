@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,11 @@ import pytest
 from coursekit.exercise.parse import load_source
 from coursekit.exercise.release import release
 from coursekit.grading.sandbox import Zygote
+
+with warnings.catch_warnings():  # its API-docs helper warns about attrs field types at import time
+    warnings.simplefilter("ignore", UserWarning)
+    import pytest_notebook.plugin  # noqa: F401
+pytest_plugins = ["pytest_notebook.plugin"]  # nb_regression fixture, --nb-force-regen (tests/test_notebooks.py)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -48,6 +48,9 @@ QUIZ_PAGES = [
 ]
 QUIZ_TEST_PAGE = "chapters/domains/data-engineering"
 DOWNLOAD_PAGE = "chapters/domains/project-digits-classifier"
+# Pages dense with formulas (inline and display, aligned environments, \text, \lVert).
+MATHS_PAGES = ["chapters/domains/project-gradient-descent", "chapters/domains/project-neural-network",
+               "chapters/domains/project-ab-test"]
 
 pytestmark = pytest.mark.xdist_group("book")
 
@@ -430,6 +433,32 @@ def test_quiz_marks_answers_and_keeps_score(page, base_url, artifacts):
     section.locator("button.ck-quiz-reset").click()
     assert _score(section) == (0, 0)
     assert not feedback.is_visible()
+
+
+# Visible text outside rendered maths and code that still looks like TeX: maths that did not render.
+_RAW_TEX_JS = """() => {
+    const article = document.querySelector('main article, article, main').cloneNode(true);
+    article.querySelectorAll('mjx-container, pre, code, script, .MathJax, mjx-assistive-mml')
+           .forEach(e => e.remove());
+    return article.textContent.match(/\\\\(?:[a-zA-Z]{2,})|[\\^_]\\{/g) || [];
+}"""
+
+
+@pytest.mark.parametrize("doc", MATHS_PAGES, ids=[Path(d).name for d in MATHS_PAGES])
+def test_formulas_render_without_mathjax_errors(page, base_url, doc):
+    page.goto(urljoin(base_url, doc + ".html"))
+    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    page.evaluate("() => MathJax.startup.promise")  # resolves once every formula is typeset
+    assert page.locator("mjx-container").count() >= 5, f"{doc}: formulas were not typeset"
+    # TeX errors become mjx-merror; an undefined macro is drawn in red (MathJax's noundefined package)
+    errors = page.evaluate("""() => Array.from(document.querySelectorAll(
+            'mjx-merror, mjx-container [style*="color: red"], mjx-container [mathcolor="red"]'))
+        .map(e => e.getAttribute('data-mjx-error') || 'undefined macro ' + e.textContent)""")
+    assert not errors, f"{doc}: MathJax errors: {errors}"
+    assert "Math input error" not in page.locator("body").inner_text(), f"{doc}: Math input error"
+    raw = page.evaluate(_RAW_TEX_JS)
+    assert not raw, f"{doc}: TeX left unrendered in the text: {raw[:10]}"
+    assert not page.log.errors, page.log.errors
 
 
 def test_download_button_offers_the_notebook(page, base_url):
