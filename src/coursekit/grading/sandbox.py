@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from coursekit.grading import protocol, wire
-from coursekit.grading.confine import Limits
+from coursekit.grading.confine import THREAD_ENV, Limits
 
 DEFAULT_PRELOAD = ("numpy", "pandas", "IPython.core.inputtransformer2")
 BASE_UID = 64000
@@ -48,12 +48,12 @@ class Zygote:
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
-                   MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1",
-                   PYTHONHASHSEED="0")  # set and dict orders of strings the same in every run
+        # -P and the root folder as working folder: an IPython.py or numpy.py in the folder where the
+        # instructor runs the grader (as root, perhaps) is never imported
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "coursekit.grading.zygote", str(theirs.fileno()), ",".join(self.preload)],
-            pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+            [sys.executable, "-P", "-m", "coursekit.grading.zygote", str(theirs.fileno()), ",".join(self.preload)],
+            pass_fds=[theirs.fileno()], env=zygote_environment(), stdin=subprocess.DEVNULL,
+            start_new_session=True, cwd="/")
         theirs.close()
         self._control = ours
 
@@ -114,6 +114,19 @@ class OutputDrain(threading.Thread):
 
 
 _slots = itertools.count()
+
+
+def zygote_environment() -> dict:
+    """The grader's environment for the fork server: single-threaded libraries, fixed hashing, and
+    PYTHONPATH without entries that would mean the working folder (empty or relative ones)."""
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", PYTHONSAFEPATH="1",
+               PYTHONHASHSEED="0",  # set and dict orders of strings the same in every run
+               **THREAD_ENV)
+    if "PYTHONPATH" in env:
+        here = os.getcwd()
+        kept = [p for p in env["PYTHONPATH"].split(os.pathsep) if os.path.isabs(p) and os.path.realpath(p) != here]
+        env["PYTHONPATH"] = os.pathsep.join(kept)
+    return env
 
 
 class Conversation:

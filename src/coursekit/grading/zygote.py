@@ -3,7 +3,9 @@
 Starting Python and importing NumPy and pandas for every submission is what makes notebook
 graders slow. The zygote imports them once, stays single-threaded, and forks a keeper per
 submission; the keeper confines itself and forks the student process, which is the init of its
-own PID namespace where the system allows it. Run as ``python -m coursekit.grading.zygote FD MODULES``.
+own PID namespace where the system allows it. Run as ``python -P -m coursekit.grading.zygote FD MODULES``
+from the root folder (see :meth:`coursekit.grading.sandbox.Zygote._start`): nothing in the folder
+where the grader was started can be imported here.
 """
 from __future__ import annotations
 
@@ -35,22 +37,25 @@ def _student(request: dict, channel_fd: int, output_fd: int, files: dict, report
     os.close(output_fd)
     limits = confine.Limits(**request["limits"])
     workdir = request["workdir"]
-    if report.mount_namespace:
+    data_already = confine.data_bytes()
+    if report.mount_namespace and not confine.build_root(workdir, limits, report, pid_namespace, request["uid"]):
         confine.seal_filesystem(workdir, limits, report, new_proc=pid_namespace, hidden=request.get("hidden", []))
     for name, data in files.items():
         with open(os.path.join(workdir, name), "wb") as handle:
             handle.write(data)
+    confine.drop_bounding_set()
     confine.drop_privileges(request["uid"], request["really_root"], report)
+    confine.drop_capabilities(report)
     confine.die_with_parent()
     confine.no_new_privileges()
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/local/bin:/usr/bin:/bin",
-                       "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "COURSEKIT_GRADING": "1",
-                       "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+                       "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "COURSEKIT_GRADING": "1", **confine.THREAD_ENV})
     import tempfile
     tempfile.tempdir = workdir
-    confine.apply_limits(limits, processes_already)
+    confine.apply_limits(limits, processes_already, data_already)
+    confine.install_seccomp(report)
     channel = socket.socket(fileno=channel_fd)
     protocol.send(channel, {"op": "ready", "containment": report.__dict__})
     student_process.serve(channel)
@@ -118,6 +123,7 @@ def main() -> None:
             importlib.import_module(name)
         except Exception:  # a module the exercise does not need in the end; the student will see it
             pass
+    confine.pin_thread_pools()
     serve(control)
 
 
