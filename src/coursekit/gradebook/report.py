@@ -94,8 +94,8 @@ def summary_page(gradebook, out: Path) -> Path:
             sections.append(f"<h2>{html.escape(assignment)}</h2><p>No current grades.{note}</p>")
             continue
         keys = set(zip(current.student, current.notebook))
-        mine = results[(results.assignment == assignment)
-                       & [k in keys for k in zip(results.student, results.notebook)]]
+        current_rows = pd.Series([k in keys for k in zip(results.student, results.notebook)], index=results.index)
+        mine = results[(results.assignment == assignment) & current_rows]
         sections.append(
             f"<h2>{html.escape(assignment)}</h2><p>{len(totals)} student(s); mean {totals.points.mean():.2f} / "
             f"{totals.max_points.max():g}; statuses: {html.escape(status)}.{html.escape(note)}</p>"
