@@ -98,7 +98,11 @@ class TestScope(MutableMapping):
     def begin(self, code: str) -> None:
         """Before a test cell: fetch its free names in one round trip (this also syncs files and random state)."""
         self.fixed_now = {}
-        wanted = [n for n in free_names(code) if n not in self.own and n not in self.fixed]
+        names = free_names(code)
+        for name in names:  # a fresh copy, also for functions and comprehensions that read it
+            if name in self.fixed and name not in self.own:
+                self.fixed_value(name)
+        wanted = [n for n in names if n not in self.own and n not in self.fixed]
         values = self.session.ask("get", names=wanted)
         for name, data in values.items():
             if name in wanted:

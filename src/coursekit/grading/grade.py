@@ -15,11 +15,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursekit.exercise.nbgrader import unanswered
 from coursekit.exercise.parse import SETUP, SOLUTION, Assignment
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
 from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
-from coursekit.grading.reference import fixed_setup_values
+from coursekit.grading.reference import PRELUDE, fixed_setup_values
 from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote
 from coursekit.grading.student_process import regular_files
@@ -28,8 +29,6 @@ MAX_RESTARTS = 8
 GRADED, INVALID, ERROR, TIMEOUT = "graded", "invalid", "error", "timeout"
 NEEDS_GRADING = "needs_grading"
 MAX_FEEDBACK_CHARS = 20_000
-# What a kernel run by nbgrader's autograder has in its environment; sources may test for it.
-PRELUDE = "import os as _ck_os\n_ck_os.environ['NBGRADER_EXECUTION'] = 'autograde'\ndel _ck_os"
 
 
 @dataclass
@@ -180,6 +179,7 @@ class _Run:
                 self.session.deadline = min(time.monotonic() + self.limits.question_seconds, self.deadline)
                 self.session.exchange({"op": "exec", "code": step.code, "cell": self.cell_name(step)})
         except (SandboxDied, SandboxTimeout):
+            self.close()
             return False
         return True
 
@@ -233,6 +233,9 @@ class _Run:
         can use the process itself, silenced, instead of a copy.
         """
         if question.manual:
+            if unanswered(self.assignment, nb, question):  # left as released: nbgrader scores it 0 itself
+                return QuestionResult(question.id, 0.0, question.points, "failed", "not answered", [],
+                                      manual_answer(self.assignment, nb, question))
             return QuestionResult(question.id, 0.0, question.points, NEEDS_GRADING,
                                   "waiting for your instructor to grade it", [], manual_answer(self.assignment, nb, question))
         groups: list[list] = []
