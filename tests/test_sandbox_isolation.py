@@ -242,3 +242,16 @@ def test_same_points_with_any_number_of_workers_on_a_many_core_machine(basic, tm
     assert tables[0] == tables[1]
     q1 = {student: points for student, question, points, _ in tables[0] if question == "q1"}
     assert q1 == {"s0": 2, "s1": 2, "s2": 1, "s3": 2, "s4": 1, "s5": 2}, tables[0]  # a wrong int: 1 of 2
+
+
+def test_guide_table_names_every_containment_key():
+    """The guide's table of what is enforced where uses the keys the grader reports, and its sample
+    ``sandbox:`` line is the line of a machine where everything holds."""
+    import dataclasses
+    import re
+    guide = (REPO / "chapters" / "guides" / "grading-safely.md").read_text()
+    keys = set(re.findall(r"^\|[^|]*\| `([a-z_]+)` \|", guide, flags=re.M))
+    # the mount namespace is a means, shown through the root, read-only and work-folder keys
+    fields = {f.name for f in dataclasses.fields(confine.Containment)} - {"notes", "mount_namespace"}
+    assert keys == fields == set(confine.CONTAINMENT_LABELS)
+    assert "sandbox: " + ", ".join(confine.CONTAINMENT_LABELS.values()) in guide

@@ -17,6 +17,11 @@ import stat
 import sys
 from dataclasses import asdict, dataclass, field
 
+try:  # imported now: after the uid change the interpreter's folder may be out of reach
+    import resource
+except ImportError:  # not a Unix system
+    resource = None
+
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
@@ -74,6 +79,15 @@ class Containment:
     seccomp: bool = False               # mount, ptrace, unshare, setns, bpf, kexec, keyctl... refused
     no_nested_namespaces: bool = False  # no new user (or other) namespace from inside
     notes: list = field(default_factory=list)
+
+
+# How each key of Containment reads on the grader's ``sandbox:`` line (and in the guide's table).
+CONTAINMENT_LABELS = {
+    "network_namespace": "no network", "minimal_root": "only the interpreter visible",
+    "read_only_filesystem": "read-only filesystem", "private_workdir": "private work folder",
+    "pid_namespace": "own process tree", "ipc_namespace": "own shared memory", "separate_user": "separate user",
+    "no_capabilities": "no capabilities", "seccomp": "seccomp filter", "no_nested_namespaces": "no nested namespaces",
+}
 
 
 # Environment of the zygote and of every student process: library thread pools of one thread, so
@@ -498,7 +512,6 @@ def apply_limits(limits: Limits, processes_already: int, data_already: int) -> N
     went away); ``processes_already`` is what the uid runs before the student starts (0 for a uid
     of our own), since the kernel counts RLIMIT_NPROC per user.
     """
-    import resource
     memory = data_already + limits.memory_mb * 1024 * 1024
     processes = processes_already + limits.processes
     for name, value in ((resource.RLIMIT_DATA, memory),

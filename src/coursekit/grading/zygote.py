@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 
 from coursekit.grading import confine, protocol, student_process
 
@@ -52,7 +53,6 @@ def _student(request: dict, channel_fd: int, output_fd: int, files: dict, report
     os.environ.clear()
     os.environ.update({"HOME": workdir, "TMPDIR": workdir, "PATH": "/usr/local/bin:/usr/bin:/bin",
                        "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "COURSEKIT_GRADING": "1", **confine.THREAD_ENV})
-    import tempfile
     tempfile.tempdir = workdir
     confine.apply_limits(limits, processes_already, data_already)
     confine.install_seccomp(report)
