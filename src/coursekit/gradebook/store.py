@@ -167,9 +167,11 @@ class _Store:
         stored = self.assignment_settings(assignment.name, notebook)
         deadline = late.iso(late.parse_time(deadline)) if deadline else (stored or {}).get("deadline", "")
         policy = str(late.parse_policy(policy)) if policy else (stored or {}).get("late_policy", "none")
-        with self._transaction() as db:
-            db.execute(self._sql("DELETE FROM assignments WHERE assignment=? AND notebook=?"), key)
-            db.execute(self._sql("INSERT INTO assignments VALUES (?,?,?,?,?,?,?)"),
+        with self._transaction() as db:  # an upsert: graders starting at once must not collide
+            db.execute(self._sql("INSERT INTO assignments VALUES (?,?,?,?,?,?,?) ON CONFLICT (assignment, notebook) "
+                                 "DO UPDATE SET source_digest=EXCLUDED.source_digest, max_points=EXCLUDED.max_points, "
+                                 "deadline=EXCLUDED.deadline, late_policy=EXCLUDED.late_policy, "
+                                 "updated_at=EXCLUDED.updated_at"),
                        (*key, version, float(assignment.max_points), deadline, policy, _now()))
         return version
 
@@ -223,9 +225,9 @@ class _Store:
             raise GradebookError(f"{points:g} points for {question!r}: must be between 0 and {row['max_points']:g}")
         key = (student, assignment, row["notebook"], question)
         with self._transaction() as db:
-            db.execute(self._sql("DELETE FROM manual_grades WHERE student=? AND assignment=? AND notebook=? "
-                                 "AND question=?"), key)
-            db.execute(self._sql("INSERT INTO manual_grades VALUES (?,?,?,?,?,?,?,?)"),
+            db.execute(self._sql("INSERT INTO manual_grades VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (student, assignment, "
+                                 "notebook, question) DO UPDATE SET points=EXCLUDED.points, comment=EXCLUDED.comment, "
+                                 "answer_digest=EXCLUDED.answer_digest, graded_at=EXCLUDED.graded_at"),
                        (*key, None if points is None else float(points), str(comment)[:MAX_TEXT],
                         _answer_digest(row["answer"]), _now()))
         return next(r for r in self.results(assignment) if r["student"] == student and r["question"] == question
