@@ -394,7 +394,9 @@ def parser() -> argparse.ArgumentParser:
                "  coursekit validate exercises/data-science\n"
                "  coursekit release exercises/data-science --out released\n"
                "  coursekit grade exercises/data-science submitted/ --gradebook grades.sqlite\n"
-               "  coursekit export --gradebook grades.sqlite --format lms --out grades.csv\n"
+               "  coursekit review --gradebook grades.sqlite\n"
+               "  coursekit feedback --gradebook grades.sqlite --out feedback\n"
+               "  coursekit export --gradebook grades.sqlite --format canvas --out grades.csv\n"
                "  coursekit report --gradebook grades.sqlite --out report\n\n" + EXIT_CODES)
     main.add_argument("--version", action="version", version=f"coursekit {coursekit.__version__}",
                       help="print coursekit's version (graders on a cluster must all run the same one)")
@@ -428,7 +430,9 @@ def parser() -> argparse.ArgumentParser:
     p = _verb(verbs, "grade", "grade submissions into a gradebook",
               "Validates the source first, then runs each submitted notebook in a sandbox and the\n"
               "source's tests outside it. Every file gets one row per question with points, a status and\n"
-              "feedback. A submission already graded with the same content is skipped.",
+              "feedback. A submission already graded with the same content by the same version of the source\n"
+              "is skipped; after you edit the source, everything is graded again. Each student folder gives\n"
+              "one notebook (the one named after the set; other files are listed with the reason).",
               "  coursekit grade exercises/data-science submitted/ --gradebook grades.sqlite --workers 4")
     p.add_argument("source", metavar="SOURCE", help=source_help)
     p.add_argument("submissions", nargs="*", metavar="SUBMISSION",
@@ -512,8 +516,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_review)
 
     p = _verb(verbs, "report", "feedback pages and a class summary",
-              "Writes OUT/index.html (per-question class results with plots) and one feedback page per\n"
-              "student and assignment under OUT/students/.",
+              "Writes OUT/index.html (every student linked, problem rows first, then per-question class\n"
+              "results with plots) and each student's feedback page (the student view) under OUT/students/.",
               "  coursekit report --gradebook grades.sqlite --out report")
     p.add_argument("--gradebook", required=True, metavar="PATH|URL", help="the gradebook that grade wrote")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the HTML pages into")
