@@ -258,8 +258,8 @@ def submitted_at(path: Path) -> str:
         return ""
 
 
-def read_bytes(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> bytes:
-    """The bytes of a regular file, never through a symbolic link, never waiting on a FIFO or device."""
+def _open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """An open descriptor of a regular file, never through a symbolic link, never waiting on a FIFO or device."""
     try:
         before = os.lstat(path)
     except OSError as exc:
@@ -273,18 +273,25 @@ def read_bytes(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> bytes:
         kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
             else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
         raise InvalidSubmission(f"{kind}, not a notebook file")
-    if before.st_size == 0:
-        raise InvalidSubmission("the file is empty")
-    if before.st_size > max_mb * 1024 * 1024:
-        raise InvalidSubmission(f"the notebook is {before.st_size / 1024 / 1024:.0f} MB, over the {max_mb:g} MB limit")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise InvalidSubmission(f"cannot be read ({exc.strerror})") from None
+    now = os.fstat(fd)
+    if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+        os.close(fd)
+        raise InvalidSubmission("the file was replaced while it was being read")
+    return fd, now
+
+
+def read_bytes(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> bytes:
+    """The bytes of a regular notebook file of at most ``max_mb``; InvalidSubmission with a reason otherwise."""
+    fd, info = _open_regular(path)
     try:
-        now = os.fstat(fd)
-        if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
-            raise InvalidSubmission("the file was replaced while it was being read")
+        if info.st_size == 0:
+            raise InvalidSubmission("the file is empty")
+        if info.st_size > max_mb * 1024 * 1024:
+            raise InvalidSubmission(f"the notebook is {info.st_size / 1024 / 1024:.0f} MB, over the {max_mb:g} MB limit")
         limit = int(max_mb * 1024 * 1024) + 1
         chunks, size = [], 0
         while size < limit:
@@ -301,12 +308,18 @@ def read_bytes(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> bytes:
 
 
 def digest(path: Path) -> str:
-    """SHA-256 of a regular file's contents; OSError for anything else (links, FIFOs, folders)."""
+    """SHA-256 of a regular file's contents, read in blocks; OSError for anything else (links, FIFOs, folders)."""
     try:
-        data = read_bytes(path, max_mb=1 << 20)
+        fd, _ = _open_regular(path)
     except InvalidSubmission as exc:
         raise OSError(errno.EINVAL, str(exc)) from None
-    return hashlib.sha256(data).hexdigest()
+    sha = hashlib.sha256()
+    try:
+        for block in iter(lambda: os.read(fd, 1 << 20), b""):
+            sha.update(block)
+    finally:
+        os.close(fd)
+    return sha.hexdigest()
 
 
 WRONG_FILE = ("this is Python code saved with the .ipynb extension, not a notebook: open the exercise notebook "
