@@ -303,6 +303,8 @@ def _bind_into(root: str, path: str) -> None:
         os.makedirs(target, exist_ok=True)
     elif not os.path.exists(target):
         open(target, "w").close()
+    if os.path.ismount(target):  # already bound on the way to a link's target
+        return
     _mount(path, target, None, MS_BIND | MS_REC)
     for name in _SKIP_IN_BOUND:
         inner = os.path.join(target, name)
