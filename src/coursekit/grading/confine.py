@@ -277,8 +277,8 @@ def visible_paths() -> list[str]:
     wanted = set(_interpreter_paths()) | set(SYSTEM_PATHS)
     found = []
     for path in wanted:
-        if os.path.isabs(path) and (os.path.islink(path) or os.path.exists(path)):
-            found.append(os.path.normpath(path))
+        if os.path.isabs(path) and os.path.normpath(path) != "/" and (os.path.islink(path) or os.path.exists(path)):
+            found.append(os.path.normpath(path))  # never the whole machine, even if "/" is on sys.path
     found.sort(key=len)
     kept: list[str] = []
     for path in found:
