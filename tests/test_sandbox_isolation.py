@@ -255,3 +255,41 @@ def test_guide_table_names_every_containment_key():
     fields = {f.name for f in dataclasses.fields(confine.Containment)} - {"notes", "mount_namespace"}
     assert keys == fields == set(confine.CONTAINMENT_LABELS)
     assert "sandbox: " + ", ".join(confine.CONTAINMENT_LABELS.values()) in guide
+
+
+UNPRIVILEGED = """
+import json, time
+from coursekit.grading.confine import Limits
+from coursekit.grading.sandbox import Sandbox, Zygote
+server = Zygote(("numpy",))
+box = Sandbox(server, Limits())
+try:
+    box.start()
+    deadline = time.monotonic() + 30
+    box.request({"op": "exec", "code": "import os\\nr = sorted(os.listdir('/'))"}, deadline)
+    seen = box.request({"op": "get", "names": ["r"]}, deadline)["values"]["r"]
+    print(json.dumps({"containment": box.containment, "root": seen}))
+finally:
+    box.kill()
+    server.close()
+"""
+
+
+def test_ordinary_user_with_user_namespaces_gets_the_same_root(tmp_path):
+    """The table's second column: as an ordinary user (uid 1000 in a user namespace of the test's),
+    the sandbox builds the same fresh root, filter and IPC namespace, without a separate uid."""
+    import shutil
+    import subprocess
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root to play an ordinary user with unshare(1)")
+    run = subprocess.run(["unshare", "--user", "--map-user=1000", "--map-group=1000", sys.executable, "-c", UNPRIVILEGED],
+                         capture_output=True, text=True, timeout=120, cwd="/")
+    if run.returncode != 0 and run.stderr.startswith("unshare:"):  # the tool itself failed, not the sandbox
+        pytest.skip(f"unshare(1) refused here: {run.stderr.strip()[:200]}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    held = {k for k, v in report["containment"].items() if v is True}
+    assert {"minimal_root", "read_only_filesystem", "network_namespace", "pid_namespace", "ipc_namespace",
+            "no_capabilities", "seccomp", "no_nested_namespaces"} <= held, report
+    assert "separate_user" not in held
+    assert "home" not in report["root"] and set(report["root"]) >= {"dev", "etc", "proc", "tmp"}
