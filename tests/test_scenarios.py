@@ -67,6 +67,9 @@ def test_scenario(case, basic, basic_source, zygote, tmp_path):
     result = grade_submission(assignment, Submission(case, submission), zygote, limits, max_notebook_mb=max_mb,
                               protect=[tmp_path])
 
+    missing = [key for key in expected.get("requires", []) if not result.containment.get(key)]
+    if missing:
+        pytest.skip(f"this machine's sandbox lacks {', '.join(missing)}")
     if "status" in expected:
         assert result.status == expected["status"], (result.reason, [q.feedback for q in result.questions])
     if "status_in" in expected:

@@ -17,7 +17,7 @@ from pathlib import Path
 from coursekit.exercise.parse import Assignment
 from coursekit.gradebook.store import Gradebook
 from coursekit.grading import submissions
-from coursekit.grading.confine import Limits
+from coursekit.grading.confine import CONTAINMENT_LABELS, Limits
 from coursekit.grading.grade import ERROR, INVALID, grade_submission, ungraded
 from coursekit.grading.sandbox import Zygote, preload_modules
 
@@ -41,11 +41,8 @@ class BatchSummary:
         """What the sandbox enforced on this machine, in one line for the instructor."""
         if not self.containment:
             return ""
-        names = {"network_namespace": "no network", "read_only_filesystem": "read-only filesystem",
-                 "private_workdir": "private work folder", "pid_namespace": "own process tree",
-                 "separate_user": "separate user"}
-        held = [label for key, label in names.items() if self.containment.get(key)]
-        missing = [label for key, label in names.items() if not self.containment.get(key)]
+        held = [label for key, label in CONTAINMENT_LABELS.items() if self.containment.get(key)]
+        missing = [label for key, label in CONTAINMENT_LABELS.items() if not self.containment.get(key)]
         return ("sandbox: " + ", ".join(held or ["limits only"])
                 + (f"; not available here: {', '.join(missing)}" if missing else ""))
 
