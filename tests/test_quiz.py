@@ -1,4 +1,4 @@
-"""Self-check quizzes: parsing, build-time validation, Sphinx rendering and notebook export."""
+"""Self-check quizzes: parsing, shuffling, build-time validation, Sphinx rendering, notebook export."""
 from __future__ import annotations
 
 import base64
@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from scipy.stats import chisquare
 
 from coursekit import careers
 from coursekit.book import quiz as quizmod
@@ -24,6 +25,7 @@ CHAPTER_QUIZZES = [
     *(f"trends/{p}" for p in ("generative-ai", "ethics-governance", "edge-ai", "cross-disciplinary")),
     "roadmap/index",
 ]
+CHECKINS = CHAPTER_QUIZZES
 
 VALID = {
     "title": "Fixture quiz",
@@ -59,8 +61,10 @@ def test_valid_quiz_parses(tmp_path):
     assert quiz.title == "Fixture quiz"
     assert [q.id for q in quiz.questions] == ["q1", "q2"]
     choice, numeric = quiz.questions
-    assert choice.correct_index == 1
-    assert choice.is_correct(1) and not choice.is_correct(0)
+    assert choice.choices[choice.correct_index].text == "A"
+    assert sorted(c.text for c in choice.choices) == ["A", "B", "C"]
+    wrong = next(i for i, c in enumerate(choice.choices) if not c.correct)
+    assert choice.is_correct(choice.correct_index) and not choice.is_correct(wrong)
     assert numeric.answer == 42 and numeric.tolerance == 0.5
     assert numeric.is_correct(42.4) and not numeric.is_correct(43)
     assert numeric.explanation == "Six sevens make 42."
@@ -71,7 +75,7 @@ def test_relative_tolerance_and_plain_string_choices(tmp_path):
     data["questions"][0]["choices"] = ["B", {"text": "A", "correct": True}]
     quiz = load_quiz(write_quiz(tmp_path, data))
     assert quiz.questions[1].tolerance == pytest.approx(10)
-    assert quiz.questions[0].choices[0].text == "B"
+    assert {c.text: c.correct for c in quiz.questions[0].choices} == {"A": True, "B": False}
 
 
 def test_answer_from_reads_the_career_data(tmp_path):
@@ -93,6 +97,8 @@ def test_answer_from_reads_the_career_data(tmp_path):
     ("years_max:entry", lambda d: next(lv["years_max"] for lv in d.levels if lv["id"] == "entry")),
     ("market:global_ai_market_2030", lambda d: d.market[0]["value_usd"]),
     ("bootcamp_months_max", lambda d: d.bootcamps["months_max"]),
+    ("salary_mid:ml-engineer", lambda d: next(
+        (r["salaries"][0]["low"] + r["salaries"][0]["high"]) / 2 for r in d.roles if r["id"] == "ml-engineer")),
 ])
 def test_resolve_answer_keys(key, expected):
     value, _kind = quizmod.resolve_answer(key)
@@ -104,8 +110,112 @@ def test_every_chapter_has_a_valid_quiz():
         path = ROOT / "chapters" / f"{name}.quiz.yml"
         assert path.is_file(), f"missing quiz {path}"
         quiz = load_quiz(path)
-        assert 3 <= len(quiz.questions) <= 5, f"{path}: {len(quiz.questions)} questions"
+        assert quiz.kind == "quiz"
+        assert 4 <= len(quiz.questions) <= 7, f"{path}: {len(quiz.questions)} questions"
     assert quizmod.validate_all(ROOT / "chapters") == []
+
+
+def test_every_chapter_opens_with_a_check_in_and_closes_with_a_quiz():
+    for name in CHECKINS:
+        path = ROOT / "chapters" / f"{name}.checkin.quiz.yml"
+        assert path.is_file(), f"missing check-in {path}"
+        checkin = load_quiz(path)
+        assert checkin.kind == "check-in" and 2 <= len(checkin.questions) <= 3, path
+        page = (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+        stem = Path(name).name
+        opening, closing = f"{{quiz}} {stem}.checkin.quiz.yml", f"{{quiz}} {stem}.quiz.yml"
+        assert opening in page and closing in page, f"{name}.md lacks a check-in or a quiz directive"
+        assert page.index(opening) < page.index("\n## "), f"{name}.md: the check-in is not before the first section"
+        assert page.index(opening) < page.index(closing)
+
+
+def test_book_quizzes_put_right_answers_in_every_position_evenly():
+    quizzes = []
+    assert quizmod.validate_all(ROOT / "chapters", quizzes) == []
+    observed, expected = {}, {}
+    for quiz in quizzes:
+        for q in quiz.questions:
+            if q.type == "choice":
+                observed[q.correct_index] = observed.get(q.correct_index, 0) + 1
+                for p in range(len(q.choices)):
+                    expected[p] = expected.get(p, 0) + 1 / len(q.choices)
+    assert sum(observed.values()) >= 60
+    positions = sorted(expected)
+    result = chisquare([observed.get(p, 0) for p in positions], [expected[p] for p in positions])
+    assert result.pvalue > 0.05, (observed, expected)  # no position favoured beyond chance
+    report = quizmod.position_report(quizzes)
+    assert report.startswith("right answer by position: A ")
+
+
+def test_book_has_scenario_and_tolerant_numeric_questions():
+    """No exact recall of a salary figure: money answers come with a tolerance of at least 5%."""
+    for path in quizmod.find_quizzes(ROOT / "chapters"):
+        for q in load_quiz(path).questions:
+            if q.type == "numeric" and q.answer_kind == "usd":
+                assert q.tolerance >= 0.05 * abs(q.answer) - 1e-9, f"{path}: {q.id} has a tight tolerance"
+
+
+# ------------------------------------------------------------------------------------------------
+# Shuffling with a fixed seed, and the check against answers clustered in one position
+# ------------------------------------------------------------------------------------------------
+
+def _many(count, n_choices=4, shuffle=True, **extra):
+    questions = []
+    for i in range(count):
+        q = {"id": f"q{i}", "type": "choice", "prompt": f"Question {i}?", "explanation": "Because.",
+             "choices": [{"text": "right", "correct": True}] + [{"text": f"wrong {j}"} for j in range(n_choices - 1)]}
+        if not shuffle:
+            q["shuffle"] = False
+        questions.append(q)
+    return {"title": "Many", "questions": questions, **extra}
+
+
+def test_shuffle_is_fixed_and_balanced(tmp_path):
+    path = write_quiz(tmp_path, _many(8))
+    first, second = load_quiz(path), load_quiz(path)
+    assert [q.choices for q in first.questions] == [q.choices for q in second.questions]
+    positions = [q.correct_index for q in first.questions]
+    assert sorted(positions) == [0, 0, 1, 1, 2, 2, 3, 3], positions
+    assert all(q.choices[q.correct_index].text == "right" for q in first.questions)
+    # the seed is the quiz's title: another title, another (still balanced) order
+    other = load_quiz(write_quiz(tmp_path, {**_many(8), "title": "Other"}, "other.quiz.yml"))
+    assert [q.choices for q in other.questions] != [q.choices for q in first.questions]
+
+
+def test_shuffle_false_keeps_the_written_order(tmp_path):
+    data = _many(3)
+    data["questions"][0]["shuffle"] = False
+    quiz = load_quiz(write_quiz(tmp_path, data))
+    assert [c.text for c in quiz.questions[0].choices] == ["right", "wrong 0", "wrong 1", "wrong 2"]
+    positions = [q.correct_index for q in quiz.questions]
+    assert positions[0] == 0 and len(set(positions)) == 3  # the shuffled ones avoid the used position
+
+
+def test_clustered_right_answers_are_rejected(tmp_path):
+    path = write_quiz(tmp_path, _many(4, shuffle=False))
+    with pytest.raises(QuizError) as info:
+        load_quiz(path)
+    assert str(info.value) == (f"{path}: the right answer is option A in 4 of 4 choice questions "
+                               "(q0, q1, q2, q3); let the build shuffle them (remove shuffle: false) "
+                               "or reorder their choices")
+    data = _many(4, shuffle=False)  # two in A, two in B: not a cluster
+    for q in data["questions"][2:]:
+        q["choices"][0], q["choices"][1] = q["choices"][1], q["choices"][0]
+    load_quiz(write_quiz(tmp_path, data, "ok.quiz.yml"))
+
+
+def test_check_in_kind_and_misconception_notes(tmp_path):
+    data = quiz_with(lambda d: d.update(kind="check-in"))
+    data["questions"][0]["choices"][0]["why"] = "B is the second letter, not the first."
+    quiz = load_quiz(write_quiz(tmp_path, data))
+    assert quiz.kind == "check-in"
+    html = quizmod.render_html(quiz, "quiz-x-1")
+    assert 'class="ck-quiz ck-quiz-checkin"' in html and "Answer before reading" in html
+    key = json.loads(base64.b64decode(html.split('data-key="', 1)[1].split('"', 1)[0]))
+    b = next(i for i, c in enumerate(quiz.questions[0].choices) if c.text == "B")
+    assert key["q1"]["w"][b] == "B is the second letter, not the first."
+    with pytest.raises(QuizError, match=r"kind must be one of quiz, check-in, got 'pre'"):
+        load_quiz(write_quiz(tmp_path, quiz_with(lambda d: d.update(kind="pre")), "bad.quiz.yml"))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -229,7 +339,7 @@ def test_render_html_escapes_and_hides_answers(tmp_path):
     assert "&lt;script&gt;" in html and "<code>code</code>" in html and "<strong>bold</strong>" in html
     assert 'correct' not in html.split("data-key", 1)[0] and "A is the first letter" in html
     key = json.loads(base64.b64decode(html.split('data-key="', 1)[1].split('"', 1)[0]))
-    assert key == {"q1": {"c": 1}, "q2": {"a": 42.0, "t": 0.5}}
+    assert key == {"q1": {"c": quiz.questions[0].correct_index}, "q2": {"a": 42.0, "t": 0.5}}
 
 
 def _sphinx_project(tmp_path: Path, quiz_data) -> Path:
@@ -283,51 +393,45 @@ def test_sphinx_build_fails_on_a_missing_quiz_file(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------
-# Notebook export (offline, standard library only)
+# Notebook export: jupyterquiz, questions embedded, nothing fetched
 # ------------------------------------------------------------------------------------------------
 
-def _run(nb):
+def test_jupyterquiz_questions(tmp_path):
+    data = quiz_with(lambda d: d["questions"][0]["choices"][0].update(why="B comes *after* A."))
+    data["questions"][1]["prompt"] = "What is 6 × 7 (in $)?"
+    quiz = load_quiz(write_quiz(tmp_path, data))
+    choice, numeric = quizmod.to_jupyterquiz(quiz)
+    assert choice["type"] == "multiple_choice"
+    assert [a["answer"] for a in choice["answers"]] == [c.text for c in quiz.questions[0].choices]
+    right = choice["answers"][quiz.questions[0].correct_index]
+    assert right["correct"] is True and right["feedback"].startswith("Correct! A is the first letter")
+    b = next(a for a in choice["answers"] if a["answer"] == "B")
+    assert b["feedback"] == "Not quite. B comes <em>after</em> A. A is the first letter of the alphabet."
+    assert numeric["type"] == "numeric" and "$" not in numeric["question"] and "&#36;" in numeric["question"]
+    low, high = numeric["answers"][0]["range"]
+    # jupyterquiz accepts low <= x < high: both ends of our closed tolerance must pass, nothing beyond
+    assert low <= 41.5 and 42.5 < high and low > 41.49 and high < 42.51
+    assert numeric["answers"][1] == {"type": "default", "feedback": "Not quite. Six sevens make 42."}
+
+
+def test_export_notebook_runs_offline_with_jupyterquiz(tmp_path):
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
-    return ["".join(o.get("text", "") for o in cell.get("outputs", [])) for cell in nb.cells
-            if cell.cell_type == "code"]
-
-
-def test_export_notebook_runs_offline(tmp_path):
-    source = write_quiz(tmp_path, VALID)
-    out = export_quiz_notebook(source, tmp_path / "quiz.ipynb")
+    quiz = load_quiz(write_quiz(tmp_path, VALID))
+    out = export_quiz_notebook(tmp_path / "fixture.quiz.yml", tmp_path / "quiz.ipynb")
     nb = nbformat.read(str(out), as_version=4)
     nbformat.validate(nb)
-    text = "\n".join(c.source for c in nb.cells)
-    assert "Which letter comes first?" in text and "**B.** A" in text
-    assert "import coursekit" not in text  # the notebook works without the package
-    outputs = _run(nb)
-    assert sum("No answer yet" in o for o in outputs) == 2
-    assert "Score: 0 / 2" in outputs[-1]
-
-
-def test_export_notebook_checks_answers(tmp_path):
-    nb = quizmod.quiz_notebook(load_quiz(write_quiz(tmp_path, VALID)))
-    answers = {"answer_q1": '"b"', "answer_q2": '"42.3"'}
-    for cell in nb.cells:
-        for var, value in answers.items():
-            if cell.cell_type == "code" and cell.source.startswith(f"{var} = None"):
-                cell.source = cell.source.replace(f"{var} = None", f"{var} = {value}", 1)
-    outputs = _run(nb)
-    assert any(o.startswith("Correct! A is the first letter") for o in outputs)
-    assert any(o.startswith("Correct! Six sevens make 42.") for o in outputs)
-    assert "Score: 2 / 2" in outputs[-1]
-
-    nb = quizmod.quiz_notebook(load_quiz(write_quiz(tmp_path, VALID)))
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.source.startswith("answer_q1 = None"):
-            cell.source = cell.source.replace("answer_q1 = None", 'answer_q1 = "C"', 1)
-        if cell.cell_type == "code" and cell.source.startswith("answer_q2 = None"):
-            cell.source = cell.source.replace("answer_q2 = None", 'answer_q2 = "lots"', 1)
-    outputs = _run(nb)
-    assert any(o.startswith("Not quite. A is the first letter") for o in outputs)
-    assert any("Please answer with a number" in o for o in outputs)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(code) == 1 and "display_quiz(questions, shuffle_answers=False)" in code[0].source
+    assert "Which letter comes first?" not in code[0].source  # encoded, not read at a glance
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    outputs = code[0].outputs
+    html = next(o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {}))
+    script = next(o["data"]["application/javascript"] for o in outputs
+                  if "application/javascript" in o.get("data", {}))
+    assert 'data-shuffleanswers="False"' in html
+    assert "Which letter comes first?" in script and "show_questions" in script
+    assert not [o for o in outputs if o.output_type == "error"]
 
 
 def test_export_default_path(tmp_path):

@@ -361,7 +361,7 @@ def parse_quiz(raw, path: str = "<quiz>", data: careers.CareerData | None = None
         questions.append(Question(qid, qtype, _fill(prompt, answer_text, data, fail),
                                   _fill(explanation, answer_text, data, fail), (), answer, tolerance,
                                   unit, kind))
-    questions = arrange_choices(questions, title)
+    questions = arrange_choices(questions, f"{Path(path).name}:{title}")  # file name: check-ins share a title
     check_positions(questions, path)
     return Quiz(path=path, title=title, questions=tuple(questions), intro=intro,
                 ids=tuple(q.id for q in questions), kind=quiz_kind)
