@@ -384,9 +384,9 @@ def _score(quiz_loc) -> tuple[int, int]:
 def test_quiz_marks_answers_and_keeps_score(page, base_url, artifacts):
     quiz = _quiz_file(QUIZ_TEST_PAGE)
     page.goto(urljoin(base_url, QUIZ_TEST_PAGE + ".html"))
-    section = page.locator("section.ck-quiz").first
+    section = page.locator("section.ck-quiz[data-kind='quiz']")  # the closing quiz, after the check-in
     section.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('section.ck-quiz.ck-quiz-ready') !== null")
+    page.wait_for_function("document.querySelector(\"section.ck-quiz[data-kind='quiz'].ck-quiz-ready\") !== null")
     assert _score(section) == (0, 0)
     total = len(quiz.questions)
     assert f"0 / {total}" in section.locator(".ck-quiz-score").inner_text()
@@ -433,6 +433,53 @@ def test_quiz_marks_answers_and_keeps_score(page, base_url, artifacts):
     section.locator("button.ck-quiz-reset").click()
     assert _score(section) == (0, 0)
     assert not feedback.is_visible()
+
+
+def test_check_in_explains_the_misconception(page, base_url):
+    checkin = _quiz_file(QUIZ_TEST_PAGE.replace(Path(QUIZ_TEST_PAGE).name, Path(QUIZ_TEST_PAGE).name + ".checkin"))
+    page.goto(urljoin(base_url, QUIZ_TEST_PAGE + ".html"))
+    section = page.locator("section.ck-quiz[data-kind='check-in']")
+    page.wait_for_function("document.querySelector(\"section.ck-quiz[data-kind='check-in'].ck-quiz-ready\") !== null")
+    article = page.locator("main article, article, main").first.inner_text()
+    assert article.index(checkin.questions[0].prompt[:30]) < article.index("What the work actually is")
+    q = next(q for q in checkin.questions if any(c.why for c in q.choices))
+    wrong = next(i for i, c in enumerate(q.choices) if c.why)
+    item = section.locator(f".ck-quiz-question[data-qid='{q.id}']")
+    item.locator(f"input[type=radio][value='{wrong}']").check()
+    assert item.locator(".ck-quiz-feedback").inner_text() == "Not quite. " + q.choices[wrong].why
+    assert "ck-quiz-wrong" in item.get_attribute("class")
+    assert not page.log.errors and not page.log.external
+
+
+def test_exported_quiz_notebook_works_offline_in_a_browser(browser, tmp_path):
+    """The notebook version (jupyterquiz): its executed outputs, shown as a front end shows them."""
+    from nbclient import NotebookClient
+
+    from coursekit.book.quiz import load_quiz, quiz_notebook
+
+    quiz = load_quiz(ROOT / f"{QUIZ_TEST_PAGE}.quiz.yml")
+    nb = quiz_notebook(quiz)
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    data = {k: v for o in nb.cells[-1].outputs for k, v in o.get("data", {}).items()}
+    html = data["text/html"] + "\n<script>\n" + data["application/javascript"] + "\n</script>"
+    page, log = new_page(browser, "http://127.0.0.1/", viewport={"width": 1280, "height": 900})
+    try:
+        page.set_content("<!doctype html><html><body>" + html + "</body></html>")
+        choice = next(q for q in quiz.questions if q.type == "choice")
+        block = page.locator(".Quiz", has_text=choice.prompt[:40]).first
+        block.wait_for()
+        block.locator("label.MCButton").nth(choice.correct_index).click()
+        assert "Correct!" in block.locator(".Feedback").inner_text()
+        numeric = next((q for q in quiz.questions if q.type == "numeric"), None)
+        if numeric is not None:
+            box = page.locator(".Quiz", has_text=numeric.prompt[:40]).first.locator("input")
+            box.fill(f"{numeric.answer:g}")
+            box.press("Enter")
+            assert "Correct!" in page.locator(".Quiz", has_text=numeric.prompt[:40]).first.inner_text()
+        assert not log.external, log.external  # nothing fetched from the network
+        assert not log.errors, log.errors
+    finally:
+        page.context.close()
 
 
 # Visible text outside rendered maths and code that still looks like TeX: maths that did not render.
