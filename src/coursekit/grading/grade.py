@@ -49,7 +49,7 @@ class QuestionResult:
     status: str  # passed, partial, failed, timeout, error
     feedback: str
     tests: list[TestOutcome] = field(default_factory=list)
-    answer: str = ""  # the student's answer, kept for manually graded questions (status needs_grading)
+    answer: str = ""  # the student's answer: the text of the question's answer cells in the submission
 
 
 @dataclass
@@ -117,9 +117,11 @@ def plan(assignment: Assignment, nb) -> list[Step]:
     return steps
 
 
-def manual_answer(assignment: Assignment, nb, question) -> str:
-    """The student's answer to a manually graded question: the text of its cells in the submission."""
-    keys = set(question.cell_keys)
+def student_answer(assignment: Assignment, nb, question) -> str:
+    """The student's answer to a question: the text of its answer cells in the submission."""
+    keys = {c.key for c in assignment.cells if c.role == SOLUTION and c.question == question.id}
+    if question.manual:
+        keys |= set(question.cell_keys)
     parts = [cell.source for cell in nb.cells if _key(assignment, cell) in keys]
     return "\n\n".join(parts)[:MAX_FEEDBACK_CHARS]
 
@@ -235,9 +237,9 @@ class _Run:
         if question.manual:
             if unanswered(self.assignment, nb, question):  # left as released: nbgrader scores it 0 itself
                 return QuestionResult(question.id, 0.0, question.points, "failed", "not answered", [],
-                                      manual_answer(self.assignment, nb, question))
+                                      student_answer(self.assignment, nb, question))
             return QuestionResult(question.id, 0.0, question.points, NEEDS_GRADING,
-                                  "waiting for your instructor to grade it", [], manual_answer(self.assignment, nb, question))
+                                  "waiting for your instructor to grade it", [], student_answer(self.assignment, nb, question))
         groups: list[list] = []
         for test in question.tests:
             if groups and groups[-1][0].hidden == test.hidden:
@@ -264,7 +266,9 @@ class _Run:
                              for t in group[len(outcomes) - done:]]
                 self._replace_sandbox()
             self._spend(question.id, started)
-        return self._score(question, outcomes)
+        result = self._score(question, outcomes)
+        result.answer = student_answer(self.assignment, nb, question)
+        return result
 
     def run_visible(self, test, question) -> TestOutcome:
         passed, message, output = run_test(test.code, test.name, self.scope, self._deadline(question.id))
@@ -397,7 +401,7 @@ def ungraded(assignment: Assignment, submission: submissions.Submission, status:
     """A submission none of whose questions could be graded: each gets 0 with the same status and reason."""
     return SubmissionResult(submission.student, assignment.name, str(submission.path), digest, status, reason,
                             [QuestionResult(q.id, 0.0, q.points, status, reason) for q in assignment.questions],
-                            seconds)
+                            seconds, notebook=assignment.notebook_name)
 
 
 def grade_submission(assignment: Assignment, submission: submissions.Submission, zygote: Zygote,
@@ -451,6 +455,7 @@ def _grade_submission(assignment, submission, zygote, limits, show_hidden, max_n
         status = ERROR
         reason = "the notebook's process died in " + ", ".join(q.question for q in questions if q.status == ERROR)
     result = SubmissionResult(submission.student, assignment.name, str(submission.path), file_digest, status,
-                              reason, questions, time.monotonic() - started, output, containment)
+                              reason, questions, time.monotonic() - started, output, containment,
+                              notebook=assignment.notebook_name)
     result.grader_cpu = time.process_time() - cpu
     return result
