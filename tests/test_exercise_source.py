@@ -80,3 +80,12 @@ def test_malformed_sources_name_file_and_cell(tmp_path, cells, message):
     with pytest.raises(parse.SourceError) as info:
         parse.load_source(path)
     assert message in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_question_marked_manual_needs_no_tests_and_may_have_none(tmp_path):
+    essay = [nbformat.v4.new_markdown_cell("<!-- QUESTION id=essay points=3 manual -->\nWhy does leakage inflate scores?"),
+             nbformat.v4.new_markdown_cell("_Write your answer here._")]
+    question = parse.load_source(_source(tmp_path, essay)).question("essay")
+    assert question.manual and question.tests == [] and question.points == 3
+    with pytest.raises(parse.SourceError, match="marked manual but has test cells"):
+        parse.load_source(_source(tmp_path, essay + [nbformat.v4.new_code_cell("# TEST\nassert True")]))

@@ -270,7 +270,8 @@ def _parse_coursekit(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
                     raise SourceError(f"{where}: QUESTION marker has no points=..., e.g. "
                                       f"<!-- QUESTION id={qid} points=2 -->")
                 current = Question(id=qid, points=_number(attrs.get("points"), where, "points"),
-                                   all_or_nothing=bool(attrs.get("all-or-nothing", False)))
+                                   all_or_nothing=bool(attrs.get("all-or-nothing", False)),
+                                   manual=bool(attrs.get("manual", False)))
                 questions.append(current)
                 prompt = "\n".join(text.splitlines()[1:]).strip()
                 cells.append(SourceCell(key, index, "markdown", PROMPT, text, qid, prompt, dict(cell.metadata)))
@@ -314,8 +315,11 @@ def _parse_coursekit(path: Path, nb) -> tuple[list[SourceCell], list[Question]]:
         if current:
             current.cell_keys.append(key)
     for q in questions:
-        if not q.tests:
-            raise SourceError(f"{path}: question {q.id} has no test cells ('# TEST' or '# HIDDEN TEST')")
+        if q.manual and q.tests:
+            raise SourceError(f"{path}: question {q.id} is marked manual but has test cells: drop one or the other")
+        if not q.tests and not q.manual:
+            raise SourceError(f"{path}: question {q.id} has no test cells ('# TEST' or '# HIDDEN TEST'); "
+                              "a question graded by a person says so: <!-- QUESTION id=... points=... manual -->")
     return cells, questions
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursekit.exercise.nbgrader import unanswered
-from coursekit.exercise.parse import SETUP, SOLUTION, Assignment
+from coursekit.exercise.parse import PROMPT, SETUP, SOLUTION, Assignment
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
 from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
@@ -120,8 +120,8 @@ def plan(assignment: Assignment, nb) -> list[Step]:
 def student_answer(assignment: Assignment, nb, question) -> str:
     """The student's answer to a question: the text of its answer cells in the submission."""
     keys = {c.key for c in assignment.cells if c.role == SOLUTION and c.question == question.id}
-    if question.manual:
-        keys |= set(question.cell_keys)
+    if question.manual:  # everything the student may have written under the question, not its prompt
+        keys |= {c.key for c in assignment.cells if c.key in question.cell_keys and c.role != PROMPT}
     parts = [cell.source for cell in nb.cells if _key(assignment, cell) in keys]
     return "\n\n".join(parts)[:MAX_FEEDBACK_CHARS]
 
