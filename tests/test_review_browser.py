@@ -29,9 +29,6 @@ from coursekit.exercise.release import student_notebook
 from test_grading_e2e import coursekit, write
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = ("**Because** `range(1, 1)` is empty.\n\n<script>window.pwned = 1</script>\n\n"
            "<img src=x onerror=\"window.pwned = 2\">\n\n[click me](javascript:window.pwned=3)")
 
@@ -100,61 +97,57 @@ def test_manual_answers_count_and_wait_for_grading(graded, tmp_path):
     assert rows(graded, "SELECT DISTINCT max_points FROM submissions") == [(5.0,)]
 
 
-def test_grading_in_the_review_page_with_the_keyboard(graded, review, tmp_path):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+def test_grading_in_the_review_page_with_the_keyboard(graded, review, tmp_path, browser):
     outside = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
+    page = browser.new_page()
 
-        def offline(route):
-            if route.request.url.startswith(review):
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
+    def offline(route):
+        if route.request.url.startswith(review):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
 
-        page.route("**/*", offline)
-        dialogs = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(review)
-        cards = page.locator("section.card")
-        assert cards.count() == 2
-        alice = cards.nth(0)
-        assert alice.locator("strong", has_text="Because").count() == 1  # markdown rendered
-        assert "<script>window.pwned = 1</script>" in alice.inner_text()  # raw HTML shown as text
-        assert page.locator("a[href^='javascript']").count() == 0
-        assert page.evaluate("window.pwned") is None and not dialogs
+    page.route("**/*", offline)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(review)
+    cards = page.locator("section.card")
+    assert cards.count() == 2
+    alice = cards.nth(0)
+    assert alice.locator("strong", has_text="Because").count() == 1  # markdown rendered
+    assert "<script>window.pwned = 1</script>" in alice.inner_text()  # raw HTML shown as text
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.evaluate("window.pwned") is None and not dialogs
 
-        # the first ungraded answer has the focus: type, Enter saves and moves on
-        page.keyboard.type("1.5")
-        page.keyboard.press("Enter")
-        sync_api.expect(alice.locator(".state").last).to_have_text("saved: 1.5 / 2")
-        bob = cards.nth(1)
-        sync_api.expect(bob.locator(".points")).to_be_focused()
-        page.keyboard.type("2")
-        page.keyboard.press("Tab")
-        page.keyboard.type("Clear: <b>well put</b>")
-        page.keyboard.press("Control+Enter")
-        sync_api.expect(bob.locator(".state").last).to_have_text("saved: 2 / 2")
-        page.keyboard.press("Shift+Tab")
-        page.keyboard.type("5")  # more than the question is worth: refused, nothing saved
-        page.keyboard.press("Enter")
-        sync_api.expect(bob.locator(".state").last).to_contain_text("must be between 0 and 2")
-        page.reload()
-        assert page.locator("section.card .points").nth(0).input_value() == "1.5"
-        assert page.locator("section.card .comment").nth(1).input_value() == "Clear: <b>well put</b>"
-        browser.close()
+    # the first ungraded answer has the focus: type, Enter saves and moves on
+    page.keyboard.type("1.5")
+    page.keyboard.press("Enter")
+    sync_api.expect(alice.locator(".state").last).to_have_text("saved: 1.5 / 2")
+    bob = cards.nth(1)
+    sync_api.expect(bob.locator(".points")).to_be_focused()
+    page.keyboard.type("2")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Clear: <b>well put</b>")
+    page.keyboard.press("Control+Enter")
+    sync_api.expect(bob.locator(".state").last).to_have_text("saved: 2 / 2")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.type("5")  # more than the question is worth: refused, nothing saved
+    page.keyboard.press("Enter")
+    sync_api.expect(bob.locator(".state").last).to_contain_text("must be between 0 and 2")
+    page.reload()
+    assert page.locator("section.card .points").nth(0).input_value() == "1.5"
+    assert page.locator("section.card .comment").nth(1).input_value() == "Clear: <b>well put</b>"
+    page.close()
     assert not outside, f"the review page fetched from outside: {outside}"
     assert sorted(rows(graded, "SELECT student, points, comment FROM manual_grades")) == \
-        [("alice", 1.5, ""), ("bob", 2.0, "Clear: <b>well put</b>")]
+    [("alice", 1.5, ""), ("bob", 2.0, "Clear: <b>well put</b>")]
 
     # no token, no grade: another web page cannot post to the review server
     request = urllib.request.Request(review + "grade", data=json.dumps({"student": "alice"}).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+                                 headers={"Content-Type": "application/json"}, method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
+    urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
 
     # manual points in exports, reports and feedback

@@ -6,9 +6,11 @@ question: the process is replaced, the cells that worked are run again, and grad
 """
 from __future__ import annotations
 
+import importlib
 import linecache
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -22,7 +24,7 @@ from coursekit.grading.confine import Limits
 from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
 from coursekit.grading.reference import PRELUDE, fixed_setup_values
 from coursekit.grading.remote import Session, is_student_exception
-from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote
+from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote, preload_modules
 from coursekit.grading.student_process import regular_files
 
 MAX_RESTARTS = 8
@@ -361,6 +363,17 @@ class _Run:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def load_source_modules(assignment: Assignment) -> None:
+    """The modules the source imports, imported here too (on the instructor's word, never the student's),
+    so that a test reading ``stats`` or ``np`` from the notebook gets the grader's own, unpatched module."""
+    for name in preload_modules(assignment):
+        if name not in sys.modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # a module this machine lacks: tests that need it fail, saying so
+                pass
+
+
 def _listing(folder: Path) -> dict:
     return {str(p): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in folder.rglob("*")}
 
@@ -380,6 +393,7 @@ def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
             test_points[cell.question] = max(test_points.get(cell.question, -1), cell.index)
     pending = sorted(assignment.questions, key=lambda q: test_points.get(q.id, 0))
     in_order = all(a.anchor <= b.anchor for a, b in zip(steps, steps[1:]))
+    load_source_modules(assignment)
     fixed = fixed_setup_values(assignment, zygote, limits)
     run = _Run(assignment, zygote, limits, show_hidden, protect, fixed)
     results = {}

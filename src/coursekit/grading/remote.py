@@ -298,10 +298,13 @@ class Session:
         if data.get("kind") == "class":
             return self.class_for(number)
         if "module" in data:
-            module = sys.modules.get(str(data["module"]))
-            if module is not None and not str(data["module"]).startswith("__"):
-                return module
-            return self.proxy(number, None)
+            name = str(data["module"])[:200]
+            if name == "matplotlib.pyplot":
+                return self.pyplot_facade(sys.modules.get(name))
+            module = sys.modules.get(name)
+            if module is not None and not name.startswith("__"):
+                return module  # the grader's own, unpatched; never one imported on the student's word
+            return codec.Unsupported(f"module {name}", "the grader has not loaded it (import it in a setup cell)")
         return self.proxy(number, data.get("cls"))
 
     def proxy(self, number: int, cls_number):
@@ -601,15 +604,19 @@ class PyplotFacade(types.ModuleType):
     """The test's ``plt``: functions run on the student's pyplot (gcf, gca, close...), classes are the grader's."""
 
     def __init__(self, session: Session, module):
-        super().__init__(module.__name__)
+        super().__init__("matplotlib.pyplot")
         self._ck_session, self._ck_module, self._ck_remote = session, module, None
 
     def __getattr__(self, name):
-        value = getattr(self._ck_module, name)
-        if not isinstance(value, types.FunctionType) or name.startswith("_"):
+        value = getattr(self._ck_module, name, None) if self._ck_module is not None else None
+        if value is not None and (not isinstance(value, types.FunctionType) or name.startswith("_")):
             return value
         if self._ck_remote is None:
-            self._ck_remote = self._ck_session.ask("module", name="matplotlib.pyplot")
+            reply = self._ck_session.exchange({"op": "module", "name": "matplotlib.pyplot"})
+            reference = reply.get("value") if reply.get("ok") else None
+            if not (isinstance(reference, dict) and type(reference.get("__ref__")) is int):
+                raise AttributeError(name)
+            self._ck_remote = self._ck_session.proxy(reference["__ref__"], None)
         return getattr(self._ck_remote, name)
 
 
