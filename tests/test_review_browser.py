@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import os
 import re
 import signal
 import sqlite3
@@ -141,13 +140,13 @@ def test_grading_in_the_review_page_with_the_keyboard(graded, review, tmp_path, 
     page.close()
     assert not outside, f"the review page fetched from outside: {outside}"
     assert sorted(rows(graded, "SELECT student, points, comment FROM manual_grades")) == \
-    [("alice", 1.5, ""), ("bob", 2.0, "Clear: <b>well put</b>")]
+        [("alice", 1.5, ""), ("bob", 2.0, "Clear: <b>well put</b>")]
 
     # no token, no grade: another web page cannot post to the review server
     request = urllib.request.Request(review + "grade", data=json.dumps({"student": "alice"}).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+                                     headers={"Content-Type": "application/json"}, method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
-    urllib.request.urlopen(request, timeout=10)
+        urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
 
     # manual points in exports, reports and feedback
