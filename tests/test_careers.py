@@ -139,3 +139,13 @@ def test_salary_ladder_is_readable_on_a_phone():
     fig.canvas.draw()
     axes_left = ax.get_window_extent().x0
     assert all(t.get_window_extent().x0 >= axes_left for t in labels)
+
+
+def test_careers_table_prints_whole_years():
+    """The level without an upper bound makes the column float; the table still reads '0–2 years'."""
+    from coursekit.book.careers_directives import CareersTable
+    years = CareersTable.COLUMNS["years"][1]
+    table = careers.roles()
+    printed = {years(r) for r in table.itertuples()}
+    assert "0–2 years" in printed and "7+ years" in printed
+    assert not any(".0" in text for text in printed), printed

@@ -75,8 +75,7 @@ class CareersTable(SphinxDirective):
         "title": ("Role", lambda r: r.title),
         "level": ("Level", lambda r: _label("levels", r.level)),
         "domain": ("Domain", lambda r: _label("domains", r.domain)),
-        "years": ("Experience", lambda r: f"{r.years_min}–{r.years_max} years" if r.years_max is not None
-                  and r.years_max == r.years_max else f"{r.years_min}+ years"),
+        "years": ("Experience", lambda r: _years(r.years_min, r.years_max)),
         "salary": ("U.S. salary (estimated range)", lambda r: careers.salary_text(r.id)),
         "skills": ("Key skills", lambda r: ", ".join(careers.skill_name(s) for s in r.skills)),
         "responsibilities": ("Responsibilities", lambda r: "; ".join(r.responsibilities)),
@@ -95,6 +94,13 @@ class CareersTable(SphinxDirective):
             raise self.error(str(exc))
         rows = [[self.COLUMNS[c][1](r) for c in columns] for r in table.itertuples()]
         return [_table([self.COLUMNS[c][0] for c in columns], rows)]
+
+
+def _years(low, high) -> str:
+    """'0–2 years' or '7+ years'; the table's column is float when one level has no upper bound."""
+    if high is None or high != high:
+        return f"{int(low)}+ years"
+    return f"{int(low)}–{int(high)} years"
 
 
 def _label(kind: str, item_id: str) -> str:
