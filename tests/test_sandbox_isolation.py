@@ -16,7 +16,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursekit.exercise.release import student_notebook
 from coursekit.gradebook.store import Gradebook
 from coursekit.grading import confine
 from coursekit.grading.batch import grade_all
@@ -24,6 +23,7 @@ from coursekit.grading.confine import Limits
 from coursekit.grading.grade import grade_submission
 from coursekit.grading.sandbox import Sandbox, Zygote
 from coursekit.grading.submissions import Submission, discover
+from test_grading_e2e import answered
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -182,27 +182,18 @@ def test_sysv_shared_memory_dies_with_the_submission(basic, zygote, tmp_path):
     assert libc.shmget(0x0C0FFEE, 0, 0) == -1  # nothing left in the grader's IPC namespace either
 
 
-def _answered(assignment, answers: dict):
-    nb = student_notebook(assignment)
-    for cell in nb.cells:
-        meta = cell.metadata.get("coursekit", {})
-        if meta.get("role") == "solution" and meta.get("question") in answers:
-            cell.source = answers[meta["question"]]
-    return nb
-
-
 def test_classmates_and_gradebook_absent_without_any_protect_list(basic, zygote, tmp_path):
     """Grading one student's folder with nothing hidden by a list: classmates and gradebook are absent."""
     classmate = tmp_path / "class" / "alice" / "basic.ipynb"
     classmate.parent.mkdir(parents=True)
-    nbformat.write(_answered(basic, {"q1": "total = 55"}), str(classmate))
+    nbformat.write(answered(basic, {"q1": "total = 55"}), str(classmate))
     gradebook = tmp_path / "gradebook.sqlite"
     gradebook.write_bytes(b"alice 6/6")
     thief = tmp_path / "class" / "mallory" / "basic.ipynb"
     thief.parent.mkdir()
     steal = (f"total = None\nfor p in ({str(classmate)!r}, {str(gradebook)!r}):\n"
              f"    try:\n        open(p, 'rb').read(1)\n        total = 55\n    except OSError:\n        pass\n")
-    nbformat.write(_answered(basic, {"q1": steal, "q3": "squares = [0, 1, 4, 9, 16]"}), str(thief))
+    nbformat.write(answered(basic, {"q1": steal, "q3": "squares = [0, 1, 4, 9, 16]"}), str(thief))
     result = grade_submission(basic, Submission("mallory", thief), zygote, Limits(question_seconds=10), protect=[])
     if not result.containment.get("minimal_root"):
         pytest.skip("no fresh root on this machine: " + "; ".join(result.containment.get("notes", [])))
@@ -237,7 +228,7 @@ def test_same_points_with_any_number_of_workers_on_a_many_core_machine(basic, tm
                    "q2": "import numpy as np\ndef double(x):\n    return np.multiply(2, x)",
                    "q3": "import pandas as pd\nsquares = pd.Series(range(5)).pow(2).tolist()" if i % 2 else ""}
         (folder / f"s{i}").mkdir(parents=True)
-        nbformat.write(_answered(basic, answers), str(folder / f"s{i}" / "basic.ipynb"))
+        nbformat.write(answered(basic, answers), str(folder / f"s{i}" / "basic.ipynb"))
     found = discover([folder], basic.name)
     tables = []
     for workers in (1, 4):

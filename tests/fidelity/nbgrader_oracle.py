@@ -29,34 +29,54 @@ for student in gb.students:
     submission = gb.find_submission(sys.argv[2], student.id)
     for notebook in submission.notebooks:
         for grade in notebook.grades:
-            out.setdefault(student.id, {}).setdefault(notebook.name, {})[grade.name] = grade.score
+            out.setdefault(student.id, {}).setdefault(notebook.name, {})[grade.name] = {
+                "score": grade.score, "needs_manual_grade": bool(grade.needs_manual_grade)}
 print(json.dumps(out))
 """
+
+
+class Nbgrader:
+    """nbgrader's command line, run with another Python on a scratch copy of a course."""
+
+    def __init__(self, python: Path, root: Path):
+        self.python, self.root = python, root
+        self.db = f"sqlite:///{root}/gradebook.db"
+        self.env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        with open(root / "nbgrader_config.py", "a") as config:
+            config.write(f"\nc = get_config()\nc.CourseDirectory.root = {str(root)!r}\n"
+                         f"c.CourseDirectory.db_url = {self.db!r}\nc.ExecutePreprocessor.timeout = 60\n")
+
+    def __call__(self, *args: str) -> None:
+        subprocess.run([str(self.python), "-m", "nbgrader", *args], cwd=self.root, check=True, capture_output=True,
+                       env=self.env)
+
+    def _python(self, code: str, *args: str) -> str:
+        return subprocess.run([str(self.python), "-c", code, *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def autograde(self, assignment: str) -> dict:
+        """Autograde every student in submitted/ and return, per student, notebook and cell, the score
+        and whether nbgrader left the cell for a person."""
+        students = sorted(p.name for p in (self.root / "submitted").iterdir())
+        self._python("import sys, json\nfrom nbgrader.api import Gradebook\ngb = Gradebook(sys.argv[1])\n"
+                     "[gb.update_or_create_student(s) for s in json.loads(sys.argv[2])]", self.db, json.dumps(students))
+        self("autograde", assignment, "--force")
+        return json.loads(self._python(DUMP, self.db, assignment))
+
+    def version(self) -> str:
+        return self._python("import nbgrader; print(nbgrader.__version__)").strip()
 
 
 def run(course: Path, assignment: str, python: Path) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch) / "course"
-        shutil.copytree(course, root, ignore=shutil.ignore_patterns("expected.json"))
-        db = f"sqlite:///{root}/gradebook.db"
-        (root / "nbgrader_config.py").write_text(
-            f"c = get_config()\nc.CourseDirectory.root = {str(root)!r}\nc.CourseDirectory.db_url = {db!r}\n"
-            "c.ExecutePreprocessor.timeout = 60\n")
-        env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-        nbgrader = [str(python), "-m", "nbgrader"]
-        subprocess.run(nbgrader + ["generate_assignment", assignment, "--force", "--create"], cwd=root, check=True,
-                       capture_output=True, env=env)
-        students = sorted(p.name for p in (root / "submitted").iterdir())
-        subprocess.run([str(python), "-c", "import sys, json\nfrom nbgrader.api import Gradebook\n"
-                        "gb = Gradebook(sys.argv[1])\n[gb.update_or_create_student(s) for s in json.loads(sys.argv[2])]",
-                        db, json.dumps(students)], check=True)
-        subprocess.run(nbgrader + ["autograde", assignment, "--force"], cwd=root, check=True, capture_output=True,
-                       env=env)
-        scores = json.loads(subprocess.run([str(python), "-c", DUMP, db, assignment], check=True,
-                                           capture_output=True, text=True).stdout)
-        version = subprocess.run([str(python), "-c", "import nbgrader; print(nbgrader.__version__)"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
-    return {"nbgrader": version, "assignment": assignment, "points": scores}
+        shutil.copytree(course, root, ignore=shutil.ignore_patterns("expected.json", "nbgrader_config.py"))
+        nbgrader = Nbgrader(python, root)
+        nbgrader("generate_assignment", assignment, "--force", "--create")
+        grades = nbgrader.autograde(assignment)
+        points = {student: {notebook: {cell: grade["score"] for cell, grade in cells.items()}
+                            for notebook, cells in notebooks.items()} for student, notebooks in grades.items()}
+        return {"nbgrader": nbgrader.version(), "assignment": assignment, "points": points}
 
 
 def main() -> None:

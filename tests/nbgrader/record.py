@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,36 +23,18 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 import build  # noqa: E402
 
-DUMP = """
-import json, sys
-from nbgrader.api import Gradebook
-out = {}
-with Gradebook(sys.argv[1]) as gb:
-    for student in gb.students:
-        submission = gb.find_submission(sys.argv[2], student.id)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                out.setdefault(student.id, {}).setdefault(notebook.name, {})[grade.name] = {
-                    "score": grade.score, "needs_manual_grade": bool(grade.needs_manual_grade)}
-print(json.dumps(out))
-"""
-
+sys.path.insert(0, str(HERE.parent / "fidelity"))
+from nbgrader_oracle import Nbgrader  # noqa: E402
 
 def record(name: str, python: Path) -> dict:
     spec = build.COURSES[name]
     assignment = spec["assignment"]
     course = HERE / name
-    nbgrader = [str(python), "-m", "nbgrader"]
-    env = dict(os.environ, PATH=f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}")
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch) / name
         shutil.copytree(course, root, ignore=shutil.ignore_patterns("expected.json", "nbgrader-release", "submitted"))
-        db = f"sqlite:///{root}/gradebook.db"
-        with open(root / "nbgrader_config.py", "a") as config:
-            config.write(f"c.CourseDirectory.root = {str(root)!r}\nc.CourseDirectory.db_url = {db!r}\n"
-                         "c.ExecutePreprocessor.timeout = 60\n")
-        subprocess.run(nbgrader + ["generate_assignment", assignment, "--force", "--create"], cwd=root, check=True,
-                       env=env)
+        nbgrader = Nbgrader(python, root)
+        nbgrader("generate_assignment", assignment, "--force", "--create")
         released = root / "release" / assignment
         keep = course / "nbgrader-release"
         if keep.exists():
@@ -62,16 +42,8 @@ def record(name: str, python: Path) -> dict:
         shutil.copytree(released, keep, ignore=shutil.ignore_patterns("*.csv", "*.txt"))
         build.write_submissions(name, released)
         shutil.copytree(course / "submitted", root / "submitted")
-        students = sorted(spec["students"])
-        subprocess.run([str(python), "-c", "import sys, json\nfrom nbgrader.api import Gradebook\n"
-                        "with Gradebook(sys.argv[1]) as gb:\n    [gb.update_or_create_student(s) for s in json.loads(sys.argv[2])]",
-                        db, json.dumps(students)], check=True)
-        subprocess.run(nbgrader + ["autograde", assignment, "--force"], cwd=root, check=True, env=env)
-        grades = json.loads(subprocess.run([str(python), "-c", DUMP, db, assignment], check=True,
-                                           capture_output=True, text=True).stdout)
-        version = subprocess.run([str(python), "-c", "import nbgrader; print(nbgrader.__version__)"], check=True,
-                                 capture_output=True, text=True).stdout.strip()
-    return {"nbgrader": version, "assignment": assignment, "grades": grades}
+        grades = nbgrader.autograde(assignment)
+        return {"nbgrader": nbgrader.version(), "assignment": assignment, "grades": grades}
 
 
 def main() -> None:
