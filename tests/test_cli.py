@@ -5,6 +5,8 @@ Exit codes: 0 done, 1 done but something needs a look (validation failed, proble
 """
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +25,9 @@ HIDDEN = C("# HIDDEN TEST\nimport numpy as np\nassert list(evens(np.array([7, 8,
 SETUP = C("import numpy as np")
 
 
-def coursekit(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+def coursekit(*args, cwd=None, timeout=300, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "coursekit.cli", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=timeout)
+                          text=True, cwd=cwd, timeout=timeout, env=dict(os.environ, **env) if env else None)
 
 
 def source(folder: Path, name: str, *cells) -> Path:
@@ -188,6 +190,20 @@ def test_release_and_grade_remember_sound_sources(tmp_path):
     assert validate_paths([path], cache=cache)[str(path)].cached
     (path.parent / "data.csv").write_text("a\n1\n")  # a new shipped file changes what students get
     assert not validate_paths([path], cache=cache)[str(path)].cached
+
+
+def test_validate_runs_afresh_and_remembers_a_sound_source(tmp_path):
+    """`coursekit validate` always runs the source; grading after it does not run it again."""
+    from coursekit.exercise.validate import validate_paths
+    path = source(tmp_path, "evens", SETUP, QUESTION, SOLUTION, VISIBLE, HIDDEN)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for _ in range(2):
+        result = coursekit("validate", str(path), cwd=tmp_path, env=env)
+        assert result.returncode == 0, result.stderr
+    stamps = json.loads((tmp_path / "cache" / "coursekit" / "validated.json").read_text())
+    assert list(stamps) == [f"{path.resolve()}|"]
+    assert not validate_paths([path], cache=tmp_path / "cache" / "coursekit" / "validated.json", rerun=True)[str(path)].cached
+    assert validate_paths([path], cache=tmp_path / "cache" / "coursekit" / "validated.json")[str(path)].cached
 
 
 def test_ordinary_comments_are_not_taken_for_misspelled_markers(tmp_path):

@@ -114,10 +114,11 @@ def _all_sources(paths: list[str], assignment: str | None) -> list[tuple[list[Pa
 
 
 def cmd_validate(args) -> int:
-    from coursekit.exercise.validate import validate_paths
+    from coursekit.exercise.validate import user_cache, validate_paths
     report = {}
     for notebooks, name in _all_sources(args.sources, args.assignment):
-        report.update(validate_paths(notebooks, assignment=name))
+        # run afresh; a sound verdict is remembered, so release and grade need not run the source again
+        report.update(validate_paths(notebooks, assignment=name, cache=user_cache(), rerun=True))
     for path, verdict in report.items():
         _say("validate", verdict.failures)
         _say("validate", (f"warning: {w}" for w in verdict.warnings))

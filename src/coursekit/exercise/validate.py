@@ -376,13 +376,13 @@ def _write_cache(cache: Path, fresh: dict) -> None:
 
 def validate_paths(paths: list[str | Path], limits: Limits | None = None,
                    zygote: Zygote | None = None, assignment: str | None = None,
-                   cache: Path | None = None) -> dict[str, Verdict]:
+                   cache: Path | None = None, rerun: bool = False) -> dict[str, Verdict]:
     """A verdict per source file; a malformed source is one failure naming the file and the cell.
 
     ``zygote`` may be a fork server the caller already started (``coursekit grade`` does);
     ``assignment`` names the nbgrader assignment the notebooks belong to (see load_source). With a
     ``cache`` file, a source found sound before with the same fingerprint is not run again (its
-    warnings are kept).
+    warnings are kept); ``rerun`` runs every source anyway and only records the sound ones.
     """
     limits = limits or Limits(question_seconds=60)
     stamps = _read_cache(cache) if cache else {}
@@ -393,7 +393,7 @@ def validate_paths(paths: list[str | Path], limits: Limits | None = None,
             key = f"{Path(path).resolve()}|{assignment or ''}"
             current = fingerprint(Path(path), limits) if cache and Path(path).is_file() else None
             stamp = stamps.get(key)
-            if current and isinstance(stamp, dict) and stamp.get("fingerprint") == current:
+            if current and not rerun and isinstance(stamp, dict) and stamp.get("fingerprint") == current:
                 report[str(path)] = Verdict(warnings=list(stamp.get("warnings", [])), cached=True)
                 continue
             try:
