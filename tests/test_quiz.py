@@ -437,3 +437,52 @@ def test_export_notebook_runs_offline_with_jupyterquiz(tmp_path):
 def test_export_default_path(tmp_path):
     out = export_quiz_notebook(write_quiz(tmp_path, VALID, "chapter.quiz.yml"))
     assert out == tmp_path / "chapter.quiz.ipynb" and out.is_file()
+
+
+# ------------------------------------------------------------------------------------------------
+# Option length gives nothing away (a test-wise student who picks the longest option must not pass)
+# ------------------------------------------------------------------------------------------------
+
+def _length_cues(quiz) -> tuple[int, list[str], list[str]]:
+    """Choice questions, and the ids of those whose right answer is the strictly longest / shortest option."""
+    count, longest, shortest = 0, [], []
+    for q in quiz.questions:
+        if q.type != "choice":
+            continue
+        count += 1
+        right = len(q.choices[q.correct_index].text)
+        others = [len(c.text) for i, c in enumerate(q.choices) if i != q.correct_index]
+        if right > max(others):
+            longest.append(q.id)
+        if right < min(others):
+            shortest.append(q.id)
+    return count, longest, shortest
+
+
+def test_length_cues_are_counted(tmp_path):
+    data = _many(4)  # "right" is shorter than every "wrong N"
+    data["questions"][0]["choices"][0]["text"] = "right, and much longer than the others"
+    data["questions"][1]["choices"][0]["text"] = "right N"  # as long as "wrong N": neither
+    assert _length_cues(load_quiz(write_quiz(tmp_path, data))) == (4, ["q0"], ["q2", "q3"])
+
+
+def test_option_length_does_not_give_the_answer_away():
+    """Picking the longest (or the shortest) option must not pass a quiz, and neither must the middle one."""
+    paths = sorted((ROOT / "chapters").glob("**/*.quiz.yml"))
+    assert len(paths) >= 2 * len(CHAPTER_QUIZZES)
+    total = longest = shortest = 0
+    clustered = []
+    for path in paths:
+        count, long_ids, short_ids = _length_cues(load_quiz(path))
+        total, longest, shortest = total + count, longest + len(long_ids), shortest + len(short_ids)
+        for word, ids in (("longest", long_ids), ("shortest", short_ids)):
+            if count >= 4 and len(ids) > count / 2:
+                clustered.append(f"{path.relative_to(ROOT)}: right answer is the {word} option in "
+                                 f"{len(ids)} of {count} ({', '.join(ids)})")
+    assert total >= 60
+    assert longest / total <= 0.35, f"right answer is the longest option in {longest} of {total} questions"
+    assert shortest / total <= 0.35, f"right answer is the shortest option in {shortest} of {total} questions"
+    # evened out by always writing the right answer at middle length, "pick the middle one" would be the new tell
+    assert min(longest, shortest) / total >= 0.15, (
+        f"right answer is the longest option in {longest} and the shortest in {shortest} of {total} questions")
+    assert not clustered, "; ".join(clustered)
