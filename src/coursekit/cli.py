@@ -15,7 +15,6 @@ import coursekit
 from coursekit.careers import CareerDataError
 from coursekit.exercise.parse import SourceError
 from coursekit.gradebook.store import GradebookError, describe, is_database_url
-from coursekit.grading.cluster import ClusterError
 from coursekit.grading.confine import Limits
 
 
@@ -536,6 +535,13 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def _mistakes() -> tuple:
+    """Errors a user can fix. The cluster's exists once ``grade --scheduler`` loaded that module: it
+    is not imported up front, so that the fork server starts before the grader imports pandas."""
+    cluster = sys.modules.get("coursekit.grading.cluster")
+    return (UsageError, SourceError, GradebookError, CareerDataError) + ((cluster.ClusterError,) if cluster else ())
+
+
 def main(argv: list[str] | None = None) -> int:
     command = parser()
     args = command.parse_args(argv)
@@ -544,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.run(args)
-    except (UsageError, SourceError, GradebookError, CareerDataError, ClusterError) as exc:
+    except _mistakes() as exc:
         _say(args.verb, [exc])
         return EXIT_USAGE
     except KeyboardInterrupt:
