@@ -16,7 +16,7 @@ from pathlib import Path
 
 from coursekit.exercise.parse import Assignment
 from coursekit.gradebook.store import Gradebook
-from coursekit.grading import submissions
+from coursekit.grading import confine, submissions
 from coursekit.grading.confine import CONTAINMENT_LABELS, Limits
 from coursekit.grading.grade import ERROR, INVALID, grade_submission, ungraded
 from coursekit.grading.sandbox import Zygote, preload_modules
@@ -151,6 +151,9 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
         for result in refused:
             progress.note(result)
     workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+    # the grading processes are the parallelism: a numerical library's own threads (OpenBLAS waits
+    # for work by spinning) would only take the cores they run on
+    confine.pin_thread_pools()
     zygote = zygote or Zygote(preload_modules(assignment))
     job = (assignment, zygote, limits, show_hidden, max_notebook_mb, protect)
 

@@ -359,13 +359,13 @@ def read(path: Path, max_mb: float = MAX_NOTEBOOK_MB) -> nbformat.NotebookNode:
         raise InvalidSubmission(f"nbformat {major} notebooks are not supported: open and save it in "
                                 "Jupyter to convert it to nbformat 4")
     _check_unique(data)
+    invalid: dict = {}
     try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-    except nbformat.ValidationError as exc:
-        raise InvalidSubmission(f"not a valid notebook ({_short(exc.message)})") from None
+        nb = nbformat.reads(text, as_version=4, capture_validation_error=invalid)  # validated once, there
     except Exception as exc:
         raise InvalidSubmission(f"not a valid notebook ({exc.__class__.__name__})") from None
+    if "ValidationError" in invalid:
+        raise InvalidSubmission(f"not a valid notebook ({_short(invalid['ValidationError'].message)})")
     language = (nb.metadata.get("kernelspec", {}).get("language")
                 or nb.metadata.get("language_info", {}).get("name") or "python")
     if str(language).lower() != "python":

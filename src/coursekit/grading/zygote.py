@@ -9,6 +9,7 @@ where the grader was started can be imported here.
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -124,6 +125,7 @@ def main() -> None:
         except Exception:  # a module the exercise does not need in the end; the student will see it
             pass
     confine.pin_thread_pools()
+    gc.freeze()  # the imported modules' objects: never scanned again, so forked copies do not copy their pages
     serve(control)
 
 
