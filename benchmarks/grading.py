@@ -6,7 +6,8 @@
 Makes a four-question pandas assignment in nbgrader format with N ordinary submissions (correct,
 alternative-correct, wrong, crashing, in turn), grades them with ``coursekit grade`` and, when a
 Python with nbgrader is given, with ``nbgrader autograde``; checks that every per-question score
-agrees; prints both wall times, their ratio, coursekit's time per submission, and the time to run
+agrees; prints both wall times (neither counts the release step: ``coursekit validate``,
+``nbgrader generate_assignment``), their ratio, coursekit's time per submission, and the time to run
 the solution and tests once in a warm interpreter. Also prints coursekit's peak memory and the grader's
 own CPU milliseconds per submission (what caps throughput per core); ``--workers 1 16`` adds runs
 with that many grading processes, to see grading scale with the cores.
@@ -89,6 +90,13 @@ def make_course(root: Path, n: int) -> None:
         folder = root / "submitted" / f"s{i:04d}" / "ps1"
         folder.mkdir(parents=True)
         nbformat.write(submission(i % 4), str(folder / "ps1.ipynb"))
+
+
+def validate_coursekit(root: Path) -> None:
+    """``coursekit validate`` runs the source once and remembers it sound, as a release does: the
+    counterpart of nbgrader's ``generate_assignment``, which is not timed either."""
+    subprocess.run([sys.executable, "-m", "coursekit.cli", "validate", str(root / "source" / "ps1" / "ps1.ipynb")],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def grade_coursekit(root: Path, scheduler: str | None = None, name: str = "coursekit",
@@ -213,6 +221,7 @@ def cluster_mode(ns: list[int], worker_counts: list[int]) -> None:
     for n in ns:
         root = Path(tempfile.mkdtemp(prefix=f"gradebench-cluster-{n}-"))
         make_course(root, n)
+        validate_coursekit(root)
         local_seconds, local_scores = grade_coursekit(root, name="local")
         print(f"N={n}: local (one machine, {os.cpu_count()} cores): {local_seconds:.1f} s, "
               f"{n / local_seconds:.1f} submissions/s; {_mean_ms(root / 'local.sqlite'):.0f} ms per submission "
@@ -246,6 +255,7 @@ def main() -> None:
     for n in args.n:
         root = Path(tempfile.mkdtemp(prefix=f"gradebench-{n}-"))
         make_course(root, n)
+        validate_coursekit(root)
         ck_seconds, ck_scores = grade_coursekit(root)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         line = (f"N={n}: coursekit {ck_seconds:.2f} s ({ck_seconds / n * 1000:.1f} ms/submission), "
