@@ -45,6 +45,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._process = None
         self._control = None
+        self._owner = None
 
     def _start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -56,6 +57,15 @@ class Zygote:
             start_new_session=True, cwd="/")
         theirs.close()
         self._control = ours
+        self._owner = os.getpid()
+
+    def _running(self) -> bool:
+        """Only the process that started the fork server can ask the system whether it still runs (in a
+        grading process forked later, waiting on it fails as if it had ended); the others learn of its
+        end when the control socket fails."""
+        if self._process is None:
+            return False
+        return os.getpid() != self._owner or self._process.poll() is None
 
     def share_between_processes(self, context) -> None:
         """Let processes forked from this one spawn through the same fork server, one request at a time."""
@@ -70,7 +80,7 @@ class Zygote:
     def spawn(self, request: dict, fds: list[int]) -> int:
         with self._lock:
             for attempt in range(2):
-                if self._process is None or self._process.poll() is not None:
+                if not self._running():
                     self._start()
                 try:
                     socket.send_fds(self._control, [json.dumps(request).encode()], fds)
@@ -87,8 +97,9 @@ class Zygote:
             self._control.close()
             self._control = None
         if self._process is not None:
-            self._process.kill()
-            self._process.wait()
+            if os.getpid() == self._owner:  # a grading process never ends the fork server it shares
+                self._process.kill()
+                self._process.wait()
             self._process = None
 
 
