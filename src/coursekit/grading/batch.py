@@ -18,7 +18,7 @@ from coursekit.exercise.parse import Assignment
 from coursekit.gradebook.store import Gradebook
 from coursekit.grading import confine, submissions
 from coursekit.grading.confine import CONTAINMENT_LABELS, Limits
-from coursekit.grading.grade import ERROR, INVALID, grade_submission, ungraded
+from coursekit.grading.grade import ERROR, INVALID, grade_submission, prepare, ungraded
 from coursekit.grading.sandbox import Zygote, preload_modules
 
 
@@ -73,6 +73,7 @@ def _grade_in_processes(job: tuple, todo: list, workers: int, record) -> None:
     context = multiprocessing.get_context("fork")
     zygote.warm()
     zygote.share_between_processes(context)
+    prepare(assignment, zygote, job[2])  # once, here: every grading process forked below inherits it
     queue = list(reversed(todo))
     while queue:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,

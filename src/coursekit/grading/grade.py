@@ -374,6 +374,13 @@ def load_source_modules(assignment: Assignment) -> None:
                 pass
 
 
+def prepare(assignment: Assignment, zygote: Zygote, limits: Limits) -> dict:
+    """What every submission of this source shares, made once per process (grading processes forked
+    after it inherit it): the source's modules imported here, and its fixed setup values."""
+    load_source_modules(assignment)
+    return fixed_setup_values(assignment, zygote, limits)
+
+
 def _listing(folder: Path) -> dict:
     return {str(p): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in folder.rglob("*")}
 
@@ -393,8 +400,7 @@ def grade_notebook(assignment: Assignment, nb, zygote: Zygote, limits: Limits,
             test_points[cell.question] = max(test_points.get(cell.question, -1), cell.index)
     pending = sorted(assignment.questions, key=lambda q: test_points.get(q.id, 0))
     in_order = all(a.anchor <= b.anchor for a, b in zip(steps, steps[1:]))
-    load_source_modules(assignment)
-    fixed = fixed_setup_values(assignment, zygote, limits)
+    fixed = prepare(assignment, zygote, limits)
     run = _Run(assignment, zygote, limits, show_hidden, protect, fixed)
     results = {}
     try:
