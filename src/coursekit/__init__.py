@@ -6,27 +6,35 @@ Students call :func:`check` and :func:`check_all` from exercise notebooks; instr
 import sys
 
 
-def _import_jsonschema_without_iri_grammars() -> None:
-    """Import jsonschema (nbformat's validator) without its optional IRI format checker.
+# jsonschema's optional format checkers; nbformat validates notebooks without any format checker
+_FORMAT_LIBRARIES = ("rfc3987", "rfc3986_validator", "rfc3987_syntax", "fqdn", "idna", "rfc3339_validator",
+                     "webcolors", "jsonpointer", "uri_template", "isoduration")
 
-    Where rfc3987-syntax is installed (JupyterLab brings it), importing jsonschema compiles dozens
-    of grammars: 1.5 s added to every ``coursekit`` command and every ``coursekit.check`` import.
-    Notebooks have no IRI-formatted fields, so nothing coursekit validates changes; the module stays
+
+def _import_jsonschema_without_format_libraries() -> None:
+    """Import jsonschema (nbformat's validator) without the libraries of its format checkers.
+
+    Where JupyterLab is installed they are too, and importing them costs more than the rest of a
+    short command: rfc3987-syntax compiles dozens of grammars (1.5 s), isoduration loads arrow.
+    nbformat uses no format checker, so nothing coursekit validates changes; the libraries stay
     importable for anyone else afterwards.
     """
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+    if "jsonschema" in sys.modules:
         return
-    sys.modules["rfc3987_syntax"] = None  # an ImportError for jsonschema, which treats it as optional
+    blocked = [name for name in _FORMAT_LIBRARIES if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # an ImportError for jsonschema, which treats each as optional
     try:
         import jsonschema  # noqa: F401
     except ImportError:
         pass
     finally:
-        if sys.modules.get("rfc3987_syntax", 0) is None:
-            del sys.modules["rfc3987_syntax"]
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
-_import_jsonschema_without_iri_grammars()
+_import_jsonschema_without_format_libraries()
 
 
 def __getattr__(name: str):
