@@ -4,6 +4,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from pathlib import Path
 
 from coursekit.grading.confine import Limits
 from coursekit.grading.sandbox import Sandbox, Zygote
@@ -48,3 +49,17 @@ def test_forked_grading_processes_share_the_fork_server():
         assert zygote._process.pid == server_pid and os.getpid() == zygote._owner
     finally:
         zygote.close()
+
+
+def test_preload_read_from_the_notebook_file_matches_the_parsed_source(basic_source, nbgrader_source, tmp_path):
+    """The fork server starts before the source is parsed, with the modules the parsed source names."""
+    from coursekit.exercise.parse import load_source
+    from coursekit.grading.sandbox import DEFAULT_PRELOAD, preload_modules, preload_modules_of
+    sources = [basic_source, nbgrader_source, *sorted(Path(__file__).parents[1].glob("exercises/*/*.ipynb"))]
+    assert any(len(preload_modules_of(p)) > len(DEFAULT_PRELOAD) for p in sources)
+    for path in sources:
+        assert preload_modules_of(path) == preload_modules(load_source(path)), path
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json")
+    assert preload_modules_of(broken) == list(DEFAULT_PRELOAD)
+    assert preload_modules_of(tmp_path / "missing.ipynb") == list(DEFAULT_PRELOAD)

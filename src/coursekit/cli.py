@@ -212,15 +212,16 @@ def _grade_notebook(args, source: Path, name: str | None, submitted: list[str], 
     """
     from coursekit.exercise.parse import load_source
     from coursekit.gradebook.store import open_gradebook
-    from coursekit.grading.sandbox import Zygote, preload_modules
+    from coursekit.grading.sandbox import Zygote, preload_modules_of
     from coursekit.grading.submissions import survey
     from coursekit.progress import Progress
-    assignment = load_source(source, name)
-    # Started before the grader imports NumPy and pandas itself, so both imports run at once.
-    zygote = None if args.scheduler else Zygote(preload_modules(assignment))
+    # Started before the grader reads the source and imports NumPy and pandas itself, so that the
+    # fork server's imports run meanwhile.
+    zygote = None if args.scheduler else Zygote(preload_modules_of(source))
     if zygote:
         zygote.warm()
     try:
+        assignment = load_source(source, name)
         refused = 0 if args.allow_unsound else _refuse_unsound("grade", [source], zygote, name)
         if refused:
             return refused

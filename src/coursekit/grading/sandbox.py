@@ -312,14 +312,28 @@ class ForkedStudent(Conversation):
 
 def preload_modules(assignment) -> list[str]:
     """Modules the source imports at top level: imported once in the zygote, not per submission."""
+    return _imported_at_top([cell.source for cell in assignment.cells if cell.cell_type == "code"])
+
+
+def preload_modules_of(notebook: Path) -> list[str]:
+    """The same, read straight from the source notebook's JSON: the fork server can start before the
+    source is validated and parsed (a notebook that cannot be read preloads only the defaults)."""
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+        sources = ["".join(c["source"]) if isinstance(c["source"], list) else str(c["source"])
+                   for c in cells if isinstance(c, dict) and c.get("cell_type") == "code" and "source" in c]
+    except (OSError, ValueError, AttributeError, TypeError):
+        sources = []
+    return _imported_at_top(sources)
+
+
+def _imported_at_top(sources: list[str]) -> list[str]:
     import ast
     names = list(DEFAULT_PRELOAD)
-    for cell in assignment.cells:
-        if cell.cell_type != "code":
-            continue
+    for source in sources:
         try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
             continue
         for node in tree.body:
             if isinstance(node, ast.Import):
