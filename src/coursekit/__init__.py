@@ -3,7 +3,6 @@
 Students call :func:`check` and :func:`check_all` from exercise notebooks; instructors use the
 ``coursekit`` command (validate, release, grade, export, report, build).
 """
-import os
 import sys
 
 
@@ -35,8 +34,7 @@ def _import_jsonschema_without_format_libraries() -> None:
                 del sys.modules[name]
 
 
-if not os.environ.get("COURSEKIT_FORK_SERVER"):  # the grading fork server reads no notebooks: it needs none of it
-    _import_jsonschema_without_format_libraries()
+_import_jsonschema_without_format_libraries()
 
 
 def __getattr__(name: str):

@@ -131,7 +131,6 @@ def zygote_environment() -> dict:
     """The grader's environment for the fork server: single-threaded libraries, fixed hashing, and
     PYTHONPATH without entries that would mean the working folder (empty or relative ones)."""
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", PYTHONSAFEPATH="1",
-               COURSEKIT_FORK_SERVER="1",  # coursekit's package then loads nothing for reading notebooks
                PYTHONHASHSEED="0",  # set and dict orders of strings the same in every run
                **THREAD_ENV)
     if "PYTHONPATH" in env:
