@@ -146,12 +146,11 @@ def grade_all(assignment: Assignment, found: list[submissions.Submission], grade
         for result in refused:
             remote.count(result)
         return remote
+    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     if progress:
-        progress.start(len(todo), summary.skipped, workers=max(1, min(workers or os.cpu_count() or 1, len(todo) or 1)),
-                       limit=limits.submission_seconds)
+        progress.start(len(todo), summary.skipped, workers=workers, limit=limits.submission_seconds)
         for result in refused:
             progress.note(result)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
     # the grading processes are the parallelism: a numerical library's own threads (OpenBLAS waits
     # for work by spinning) would only take the cores they run on
     confine.pin_thread_pools()
