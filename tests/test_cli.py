@@ -211,3 +211,23 @@ def test_ordinary_comments_are_not_taken_for_misspelled_markers(tmp_path):
               "    # Tests below use arrays\n    return a[keep]\n    # END SOLUTION")
     path = source(tmp_path, "prose", SETUP, QUESTION, prose, VISIBLE, HIDDEN)
     assert [q.id for q in load_source(path).questions] == ["q1"]
+
+
+def test_a_reader_that_goes_away_costs_no_result_and_no_traceback(tmp_path, basic_source):
+    """``coursekit grade ... | head -0``: the summary cannot be printed, the gradebook is complete."""
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("ana", "ben"):
+        nbformat.write(student_notebook(load_source(basic_source)), str(subs / f"{name}.ipynb"))
+    gradebook = tmp_path / "gb.sqlite"
+    read, write = os.pipe()
+    os.close(read)  # nobody reads what the command prints
+    try:
+        done = subprocess.run([sys.executable, "-m", "coursekit.cli", "grade", str(basic_source), str(subs),
+                               "--gradebook", str(gradebook)], stdout=write, stderr=subprocess.PIPE, text=True,
+                              timeout=300)
+    finally:
+        os.close(write)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    shown = coursekit("grade", basic_source, subs, "--gradebook", gradebook)
+    assert shown.returncode == 0 and "0 graded (none), 2 skipped as already graded" in shown.stdout, shown.stdout

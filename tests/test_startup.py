@@ -28,3 +28,10 @@ def test_nbformat_loads_without_jsonschemas_format_libraries():
     if not seen["installed"]:
         pytest.skip("none of jsonschema's format libraries is installed here")
     assert seen["loaded"] == []
+
+
+def test_the_fork_server_imports_no_notebook_validator():
+    """The fork server reads no notebook: jsonschema (90 ms of its start, before any student runs) stays out."""
+    probe = "import sys, coursekit.grading.zygote; print('jsonschema' in sys.modules, 'nbformat' in sys.modules)"
+    result = subprocess.run([sys.executable, "-P", "-c", probe], capture_output=True, text=True, check=True, cwd="/")
+    assert result.stdout.split() == ["False", "False"]

@@ -3,6 +3,8 @@
 Students call :func:`check` and :func:`check_all` from exercise notebooks; instructors use the
 ``coursekit`` command (validate, release, grade, export, report, build).
 """
+import functools
+import importlib.util
 import sys
 
 
@@ -11,30 +13,41 @@ _FORMAT_LIBRARIES = ("rfc3987", "rfc3986_validator", "rfc3987_syntax", "fqdn", "
                      "webcolors", "jsonpointer", "uri_template", "isoduration")
 
 
-def _import_jsonschema_without_format_libraries() -> None:
-    """Import jsonschema (nbformat's validator) without the libraries of its format checkers.
+class _JsonschemaWithoutFormatLibraries:
+    """Import finder: jsonschema (nbformat's validator) imports without its format checkers' libraries.
 
     Where JupyterLab is installed they are too, and importing them costs more than the rest of a
     short command: rfc3987-syntax compiles dozens of grammars (1.5 s), isoduration loads arrow.
     nbformat uses no format checker, so nothing coursekit validates changes; the libraries stay
-    importable for anyone else afterwards.
+    importable for anyone else afterwards. A finder rather than an import here: processes that never
+    read a notebook (the grader's fork server) do not import jsonschema at all.
     """
-    if "jsonschema" in sys.modules:
-        return
-    blocked = [name for name in _FORMAT_LIBRARIES if name not in sys.modules]
-    for name in blocked:
-        sys.modules[name] = None  # an ImportError for jsonschema, which treats each as optional
-    try:
-        import jsonschema  # noqa: F401
-    except ImportError:
-        pass
-    finally:
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "jsonschema":
+            return None
+        sys.meta_path.remove(cls)  # once, and the finders below find the module itself
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader.exec_module = functools.partial(cls.exec_module, spec.loader.exec_module)
+        return spec
+
+    @staticmethod
+    def exec_module(run, module) -> None:
+        blocked = [name for name in _FORMAT_LIBRARIES if name not in sys.modules]
         for name in blocked:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
+            sys.modules[name] = None  # an ImportError for jsonschema, which treats each as optional
+        try:
+            run(module)
+        finally:
+            for name in blocked:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
 
 
-_import_jsonschema_without_format_libraries()
+if "jsonschema" not in sys.modules:
+    sys.meta_path.insert(0, _JsonschemaWithoutFormatLibraries)
 
 
 def __getattr__(name: str):

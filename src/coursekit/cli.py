@@ -7,7 +7,10 @@ every subcommand (see EXIT_CODES).
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
+import threading
 from pathlib import Path
 
 import coursekit
@@ -559,5 +562,28 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``coursekit`` command: :func:`main`, then exit without the interpreter's teardown.
+
+    Freeing every NumPy and pandas object at exit takes about 0.1 s, as long as grading a few
+    submissions. Exit handlers still run and output is flushed; the teardown is kept when a thread
+    is still running, which the normal exit would wait for.
+    """
+    try:
+        code = main()
+    except BrokenPipeError:  # the reader of the output went away (``| head``); what was recorded stays
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_PROBLEMS
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (``| head``): nothing more to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
