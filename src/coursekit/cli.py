@@ -15,9 +15,6 @@ from pathlib import Path
 
 import coursekit
 
-from coursekit.careers import CareerDataError
-from coursekit.exercise.parse import SourceError
-from coursekit.gradebook.store import GradebookError, describe, is_database_url
 from coursekit.grading.confine import Limits
 
 
@@ -163,6 +160,7 @@ def cmd_release(args) -> int:
 
 def cmd_grade(args) -> int:
     from coursekit.exercise import course
+    from coursekit.gradebook.store import describe
     notebooks, name = _sources(args.source, args.assignment)
     submitted = list(args.submissions)
     if not submitted:
@@ -213,16 +211,16 @@ def _grade_notebook(args, source: Path, name: str | None, submitted: list[str], 
     in a folder named after the assignment (or given as a file): nothing is graded against
     another notebook's tests.
     """
-    from coursekit.exercise.parse import load_source
-    from coursekit.gradebook.store import open_gradebook
     from coursekit.grading.sandbox import Zygote, preload_modules_of
-    from coursekit.grading.submissions import survey
-    from coursekit.progress import Progress
-    # Started before the grader reads the source and imports NumPy and pandas itself, so that the
-    # fork server's imports run meanwhile.
+    # Started before the grader reads the source and imports nbformat, NumPy and pandas itself, so
+    # that the fork server's imports run meanwhile.
     zygote = None if args.scheduler else Zygote(preload_modules_of(source))
     if zygote:
         zygote.warm()
+    from coursekit.exercise.parse import load_source
+    from coursekit.gradebook.store import open_gradebook
+    from coursekit.grading.submissions import survey
+    from coursekit.progress import Progress
     try:
         assignment = load_source(source, name)
         refused = 0 if args.allow_unsound else _refuse_unsound("grade", [source], zygote, name)
@@ -281,10 +279,12 @@ def _report_unmatched(submitted: list[str], name: str, matched: set, notebooks: 
                            f"{found.path.name} (it has {', '.join(sorted(names))})"])
 
 
-def _known_assignment(gradebook, name: str | None, where: str) -> None:
+def _known_assignment(gradebook, name: str | None, location: str) -> None:
     """An --assignment that the gradebook does not hold is a typo: name the ones it does."""
+    from coursekit.gradebook.store import describe
     if name is None:
         return
+    where = describe(location)
     known = sorted({row["assignment"] for row in gradebook.submissions()})
     if name not in known:
         raise UsageError(f"no assignment {name!r} in {where}; it holds "
@@ -292,7 +292,7 @@ def _known_assignment(gradebook, name: str | None, where: str) -> None:
 
 
 def _existing_gradebook(location: str):
-    from coursekit.gradebook.store import open_gradebook
+    from coursekit.gradebook.store import is_database_url, open_gradebook
     if not is_database_url(location) and not Path(location).exists():
         raise UsageError(f"{location}: no such gradebook")
     return open_gradebook(location)
@@ -301,7 +301,7 @@ def _existing_gradebook(location: str):
 def cmd_export(args) -> int:
     from coursekit.gradebook import export
     gradebook = _existing_gradebook(args.gradebook)
-    _known_assignment(gradebook, args.assignment, describe(args.gradebook))
+    _known_assignment(gradebook, args.assignment, args.gradebook)
     if args.roster and not Path(args.roster).is_file():
         raise UsageError(f"{args.roster}: no such roster file")
     roster = Path(args.roster) if args.roster else None
@@ -321,7 +321,7 @@ def cmd_export(args) -> int:
 def cmd_feedback(args) -> int:
     from coursekit.gradebook.feedback import write_notebooks, write_pages
     gradebook = _existing_gradebook(args.gradebook)
-    _known_assignment(gradebook, args.assignment, describe(args.gradebook))
+    _known_assignment(gradebook, args.assignment, args.gradebook)
     out = Path(args.out)
     pages = write_pages(gradebook, out, args.assignment, instructor=args.instructor)
     notebooks = write_notebooks(gradebook, out, args.assignment, instructor=args.instructor) if args.notebooks else []
@@ -334,7 +334,7 @@ def cmd_feedback(args) -> int:
 def cmd_review(args) -> int:
     from coursekit.gradebook.review import make_server, pending
     gradebook = _existing_gradebook(args.gradebook)
-    _known_assignment(gradebook, args.assignment, describe(args.gradebook))
+    _known_assignment(gradebook, args.assignment, args.gradebook)
     if args.set:
         student, question, points = args.set
         try:
@@ -540,8 +540,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _mistakes() -> tuple:
-    """Errors a user can fix. The cluster's exists once ``grade --scheduler`` loaded that module: it
-    is not imported up front, so that the fork server starts before the grader imports pandas."""
+    """Errors a user can fix, looked up only when one is raised. Their modules are not imported up
+    front (nbformat, pandas with the cluster's), so that ``grade`` starts the fork server first."""
+    from coursekit.careers import CareerDataError
+    from coursekit.exercise.parse import SourceError
+    from coursekit.gradebook.store import GradebookError
     cluster = sys.modules.get("coursekit.grading.cluster")
     return (UsageError, SourceError, GradebookError, CareerDataError) + ((cluster.ClusterError,) if cluster else ())
 

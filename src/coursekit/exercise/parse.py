@@ -11,8 +11,10 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:
+    import nbformat
 
 QUESTION_MARKER = re.compile(r"^\s*<!--\s*QUESTION\s+(?P<attrs>.*?)\s*-->\s*$")
 END_QUESTION_MARKER = re.compile(r"^\s*<!--\s*END QUESTION\s*-->\s*$")
@@ -206,6 +208,7 @@ def has_solution(code: str) -> bool:
 
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
+    import nbformat  # here, not at the top: the command line starts the grader's fork server before it
     try:
         nb = nbformat.read(str(path), as_version=4)
     except FileNotFoundError:
@@ -226,6 +229,7 @@ def load_source(path: str | Path, assignment: str | None = None) -> Assignment:
     nb = read_notebook(path)
     keys = [c.get("id") for c in nb.cells]
     if any(k is None for k in keys):
+        import nbformat
         nbformat.validator.normalize(nb)  # adds ids to old notebooks
     uses_nbgrader = any("nbgrader" in c.get("metadata", {}) for c in nb.cells)
     if uses_nbgrader:
