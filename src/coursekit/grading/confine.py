@@ -10,7 +10,6 @@ unprivileged user namespaces the same except a separate uid; otherwise only the 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import stat
@@ -39,10 +38,14 @@ _libc_handle = None
 
 
 def _libc():
-    """The C library, loaded on first use so that importing this module works on any OS."""
+    """The C library, loaded on first use so that importing this module works on any OS.
+
+    The interpreter's own symbols include the C library's: no ``ctypes.util.find_library``, which
+    runs ``ldconfig -p`` in a child process (from the fork server, with all of pandas mapped).
+    """
     global _libc_handle
     if _libc_handle is None:
-        _libc_handle = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        _libc_handle = ctypes.CDLL(None, use_errno=True)
     return _libc_handle
 
 
