@@ -16,9 +16,6 @@ import os
 import tempfile
 from pathlib import Path
 
-import jinja2
-import yaml
-
 from coursekit.exercise.parse import SourceError, cell_label
 
 DELIMITER, HASHED = "AUTOTEST", "HASHED"
@@ -34,6 +31,7 @@ def _sanitize(kernel: str, text: str) -> str:
 
 
 def _render(template: str, **values) -> str:
+    import jinja2  # here: most sources have no autotests, and reading them is on grade's path to its first result
     return jinja2.Environment(loader=jinja2.BaseLoader()).from_string(template).render(**values)
 
 
@@ -42,6 +40,7 @@ def has_autotests(nb) -> bool:
 
 
 def load_templates(path: Path, kernel: str) -> dict:
+    import yaml
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
