@@ -155,11 +155,11 @@ class Encoder:
                                    "values": self.array(np.asarray(value.to_numpy()), depth),
                                    "dtype": _str(value.dtype)}}
         if kind is pd.DataFrame:
+            columns = [column for _, column in value.items()]  # (``value.dtypes`` builds a Series: slower)
             return {"__dataframe__": {"columns": self.index(value.columns, depth),
                                       "index": self.index(value.index, depth),
-                                      "data": [self.array(np.asarray(column.to_numpy()), depth)
-                                               for _, column in value.items()],
-                                      "dtypes": [_str(d) for d in value.dtypes]}}
+                                      "data": [self.array(np.asarray(column.to_numpy()), depth) for column in columns],
+                                      "dtypes": [_str(column.dtype) for column in columns]}}
         if _isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
             return {"__index__": self.index(value, depth)}
         if kind is pd.Timestamp and value.tz is None:
