@@ -119,3 +119,36 @@ def test_nesting_and_huge_integers_in_raw_messages_are_rejected():
         deep = [deep]
     with pytest.raises(codec.CodecError):
         codec.decode(deep)
+
+
+def test_time_zones_and_missing_values_roundtrip():
+    """Aware timestamps keep their instant and their zone; pandas' NA stays NA (nbgrader's kernel sees them so)."""
+    moment = pd.Timestamp("2024-03-10 12:00", tz="Europe/Paris")
+    back = roundtrip(moment)
+    assert back == moment and str(back.tz) == "Europe/Paris" and back.hour == 12
+    frame = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=3, tz="UTC"),
+                          "name": pd.array(["a", None, "c"], dtype="string"),
+                          "count": pd.array([1, None, 3], dtype="Int64")})
+    pd.testing.assert_frame_equal(roundtrip(frame), frame)
+    series = pd.Series(pd.date_range("2024-06-01", periods=2, tz="America/New_York"), name="t")
+    pd.testing.assert_series_equal(roundtrip(series), series)
+    assert roundtrip(pd.NA) is pd.NA
+
+
+@pytest.mark.parametrize("zone", ["dateutil//etc/passwd", "dateutil/../../etc/passwd", "../../etc/passwd",
+                                  "/etc/passwd", "dateutil//dev/stdin"])
+def test_a_zone_name_is_never_a_path_the_grader_opens(zone, monkeypatch):
+    """A student's process names the zone of a value: a path there would make pandas open that file
+    (``/dev/stdin`` would hang the grading run). Such a name is refused; the instant still comes back."""
+    import builtins
+    opened = []
+    real_open = builtins.open
+    monkeypatch.setattr(builtins, "open", lambda file, *a, **k: opened.append(file) or real_open(file, *a, **k))
+    stamp = codec.decode({"__timestamp__": "2024-01-01T00:00:00+00:00", "tz": zone})
+    assert stamp == pd.Timestamp("2024-01-01", tz="UTC")
+    column = {"__series__": {"name": None, "index": {"range": [0, 1, 1], "name": None},
+                             "values": {"__objarray__": {"shape": [1], "items": [
+                                 {"__timestamp__": "2024-01-01T00:00:00+00:00"}]}},
+                             "dtype": f"datetime64[ns, {zone}]"}}
+    codec.decode(column)
+    assert not [f for f in opened if "passwd" in str(f) or "stdin" in str(f)]

@@ -213,6 +213,18 @@ IDIOMS = [
      "def ways(n, _memo={0: 1}):\n    if n < 0:\n        return 0\n    if n not in _memo:\n        _memo[n] = ways(n - 1) + ways(n - 2)\n    return _memo[n]",
      "def ways(n):\n    return n",
      "assert ways(5) == 8\nassert ways(80) == 37889062373143906"),
+    ("time_zones",
+     "def to_paris(stamps):\n    return pd.Series(pd.to_datetime(stamps, utc=True)).dt.tz_convert('Europe/Paris')",
+     "def to_paris(stamps):\n    return pd.Series([pd.Timestamp(s, tz='UTC').tz_convert('Europe/Paris') for s in stamps])",
+     "def to_paris(stamps):\n    return pd.Series(pd.to_datetime(stamps))",
+     "out = to_paris(['2024-07-01 10:00', '2024-12-01 10:00'])\nassert str(out.dt.tz) == 'Europe/Paris'\n"
+     "assert list(out.dt.hour) == [12, 11]\nassert out.iloc[0] == pd.Timestamp('2024-07-01 10:00', tz='UTC')"),
+    ("missing_values",
+     "def clean_counts(values):\n    return pd.Series([int(v) if v.strip() else None for v in values], dtype='Int64')",
+     "def clean_counts(values):\n    s = pd.Series(values).str.strip()\n    return pd.to_numeric(s.where(s != '')).astype('Int64')",
+     "def clean_counts(values):\n    return pd.Series([int(v) if v.strip() else 0 for v in values])",
+     "out = clean_counts(['3', ' ', '5'])\nassert str(out.dtype) == 'Int64'\nassert out.isna().tolist() == [False, True, False]\n"
+     "assert out.sum() == 8 and out[1] is pd.NA"),
 ]
 
 

@@ -20,6 +20,7 @@ import io
 import keyword
 import math
 import pathlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -162,12 +163,15 @@ class Encoder:
                                       "dtypes": [_str(column.dtype) for column in columns]}}
         if _isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
             return {"__index__": self.index(value, depth)}
-        if kind is pd.Timestamp and value.tz is None:
-            return {"__timestamp__": value.isoformat()}
+        if kind is pd.Timestamp:  # an aware one as its instant (the ISO offset) and its zone's name
+            return {"__timestamp__": value.isoformat()} if value.tz is None else \
+                {"__timestamp__": value.isoformat(), "tz": _str(value.tz)}
         if kind is pd.Timedelta:
             return {"__timedelta__": int(value.value)}
         if value is pd.NaT:
             return {"__nat__": True}
+        if value is pd.NA:
+            return {"__na__": True}
         return self.other(value, depth)
 
     def array(self, array: np.ndarray, depth: int):
@@ -338,11 +342,15 @@ class Decoder:
         if tag == "__index__":
             return self.index(body, down)
         if tag == "__timestamp__":
-            return pd.Timestamp(str(body)[:64])
+            stamp = pd.Timestamp(str(body)[:64])
+            zone = _safe_zone(data.get("tz")) if stamp.tz is not None else None
+            return stamp.tz_convert(zone) if zone else stamp
         if tag == "__timedelta__":
             return pd.Timedelta(_small_int(body))
         if tag == "__nat__":
             return pd.NaT
+        if tag == "__na__":
+            return pd.NA
         if tag == "__singleton__":
             return {"NotImplemented": NotImplemented, "Ellipsis": Ellipsis}[body]
         if tag == "__unsupported__":
@@ -436,11 +444,27 @@ def _same_length(values: np.ndarray, index: pd.Index) -> None:
 _SAFE_DTYPES = ("category", "string", "datetime64", "timedelta64", "boolean", "Int", "UInt", "Float", "period")
 
 
+# A time zone by name: "UTC", a fixed offset, or an IANA name looked up in the zone database. Never
+# "dateutil/<path>" or any other path: pandas would open the file the student's process names.
+_ZONE = re.compile(r"UTC|UTC[+-]\d\d:\d\d|[A-Z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}")
+_ZONED = re.compile(r"datetime64\[(ns|us|ms|s), (?P<zone>[^\]]*)\]")
+
+
+def _safe_zone(name) -> str | None:
+    if not isinstance(name, str) or len(name) > 60 or not _ZONE.fullmatch(name) or name.startswith("dateutil"):
+        return None
+    return name
+
+
 def _safe_dtype(name, values):
     """Restore a pandas dtype by name (category, string, datetime tz...) when pandas knows it."""
     if not isinstance(name, str) or len(name) > 100 or name == str(values.dtype):
         return None
     if not name.startswith(_SAFE_DTYPES):
+        return None
+    zoned = _ZONED.fullmatch(name)
+    if name.startswith("datetime64[") and not (zoned is None and name.count("[") == 1 and "," not in name
+                                               or zoned is not None and _safe_zone(zoned["zone"])):
         return None
     try:
         dtype = pd.api.types.pandas_dtype(name)
