@@ -133,6 +133,12 @@ def test_time_zones_and_missing_values_roundtrip():
     series = pd.Series(pd.date_range("2024-06-01", periods=2, tz="America/New_York"), name="t")
     pd.testing.assert_series_equal(roundtrip(series), series)
     assert roundtrip(pd.NA) is pd.NA
+    import datetime
+    import zoneinfo
+    aware = datetime.datetime(2024, 7, 1, 10, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+    assert roundtrip(aware) == aware and roundtrip(aware).tzinfo == aware.tzinfo
+    offset = datetime.datetime(2024, 7, 1, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
+    assert roundtrip(offset) == offset and roundtrip(offset).utcoffset() == offset.utcoffset()
 
 
 @pytest.mark.parametrize("zone", ["dateutil//etc/passwd", "dateutil/../../etc/passwd", "../../etc/passwd",
@@ -151,4 +157,5 @@ def test_a_zone_name_is_never_a_path_the_grader_opens(zone, monkeypatch):
                                  {"__timestamp__": "2024-01-01T00:00:00+00:00"}]}},
                              "dtype": f"datetime64[ns, {zone}]"}}
     codec.decode(column)
+    assert codec.decode({"__date__": ["datetime", "2024-01-01T00:00:00+00:00"], "tz": zone}).utcoffset().seconds == 0
     assert not [f for f in opened if "passwd" in str(f) or "stdin" in str(f)]

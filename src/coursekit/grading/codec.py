@@ -21,6 +21,7 @@ import keyword
 import math
 import pathlib
 import re
+import zoneinfo
 
 import numpy as np
 import pandas as pd
@@ -127,10 +128,14 @@ class Encoder:
             return {"__fraction__": [_str(value.numerator), _str(value.denominator)]}
         if kind is decimal.Decimal:
             return {"__decimal__": _str(value)}
-        if kind in _DATES and (kind is not datetime.datetime or value.tzinfo is None) \
-                and (kind is not datetime.time or value.tzinfo is None):
-            return {"__date__": [_DATES[kind], value.isoformat() if kind is not datetime.timedelta
-                                 else [value.days, value.seconds, value.microseconds]]}
+        if kind in _DATES and (kind is not datetime.time or value.tzinfo is None):
+            encoded = {"__date__": [_DATES[kind], value.isoformat() if kind is not datetime.timedelta
+                                    else [value.days, value.seconds, value.microseconds]]}
+            if kind is datetime.datetime and value.tzinfo is not None:  # its instant (the ISO offset) and zone
+                zone = getattr(value.tzinfo, "key", None) or getattr(value.tzinfo, "zone", None)
+                if _isinstance(zone, str):
+                    encoded["tz"] = zone
+            return encoded
         if kind is pathlib.PosixPath or kind is pathlib.PurePosixPath:
             return {"__path__": _str(value), "pure": kind is pathlib.PurePosixPath}
         if kind is collections.Counter or kind is collections.OrderedDict:
@@ -288,7 +293,14 @@ class Decoder:
             kind = _DATE_TYPES[body[0]]
             if kind is datetime.timedelta:
                 return datetime.timedelta(*(_small_int(v) for v in body[1]))
-            return kind.fromisoformat(str(body[1])[:64])
+            moment = kind.fromisoformat(str(body[1])[:64])
+            zone = _safe_zone(data.get("tz")) if kind is datetime.datetime and moment.tzinfo else None
+            if zone:
+                try:
+                    moment = moment.astimezone(zoneinfo.ZoneInfo(zone))
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    pass  # a zone this machine does not know: the instant, at its offset
+            return moment
         if tag == "__path__":
             return (pathlib.PurePosixPath if data.get("pure") else pathlib.PosixPath)(str(body)[:4096])
         if tag == "__mapping__":
