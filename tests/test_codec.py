@@ -90,6 +90,8 @@ def test_a_tuple_subclass_pretending_to_be_a_namedtuple_loses_its_eq():
     {"__namedtuple__": {"name": "import os", "fields": ["x"], "values": [1]}},
     {"__float__": "1e400000"},
     {"__date__": ["datetime", "not a date"]},
+    {"__period__": "2024-01", "freq": "M; import os"},
+    {"__interval__": [0, 1], "closed": "sideways"},
     {"__ref__": 1},
     {"__nat__": True, "extra": 1} if False else {"__tuple__": "not a list"},
 ])
@@ -133,6 +135,10 @@ def test_time_zones_and_missing_values_roundtrip():
     series = pd.Series(pd.date_range("2024-06-01", periods=2, tz="America/New_York"), name="t")
     pd.testing.assert_series_equal(roundtrip(series), series)
     assert roundtrip(pd.NA) is pd.NA
+    for value in (pd.Period("2024-03", freq="M"), pd.Interval(0, 5, closed="left")):
+        assert roundtrip(value) == value and type(roundtrip(value)) is type(value)
+    for series in (pd.Series(pd.period_range("2024-01", periods=3, freq="Q")), pd.Series(pd.interval_range(0, 3))):
+        pd.testing.assert_series_equal(roundtrip(series), series)
     import datetime
     import zoneinfo
     aware = datetime.datetime(2024, 7, 1, 10, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))

@@ -173,6 +173,10 @@ class Encoder:
                 {"__timestamp__": value.isoformat(), "tz": _str(value.tz)}
         if kind is pd.Timedelta:
             return {"__timedelta__": int(value.value)}
+        if kind is pd.Period:
+            return {"__period__": _str(value), "freq": value.freqstr}
+        if kind is pd.Interval:
+            return {"__interval__": [self(value.left, down), self(value.right, down)], "closed": value.closed}
         if value is pd.NaT:
             return {"__nat__": True}
         if value is pd.NA:
@@ -359,6 +363,16 @@ class Decoder:
             return stamp.tz_convert(zone) if zone else stamp
         if tag == "__timedelta__":
             return pd.Timedelta(_small_int(body))
+        if tag == "__period__":
+            freq = data.get("freq")
+            if not isinstance(freq, str) or not _FREQUENCY.fullmatch(freq):
+                raise CodecError("bad period frequency")
+            return pd.Period(str(body)[:64], freq=freq)
+        if tag == "__interval__":
+            if data.get("closed") not in ("right", "left", "both", "neither") or len(_items(body)) != 2:
+                raise CodecError("bad interval")
+            left, right = (self(v, down) for v in body)
+            return pd.Interval(left, right, closed=data["closed"])
         if tag == "__nat__":
             return pd.NaT
         if tag == "__na__":
@@ -453,7 +467,9 @@ def _same_length(values: np.ndarray, index: pd.Index) -> None:
         raise CodecError("values and index differ in length")
 
 
-_SAFE_DTYPES = ("category", "string", "datetime64", "timedelta64", "boolean", "Int", "UInt", "Float", "period")
+_SAFE_DTYPES = ("category", "string", "datetime64", "timedelta64", "boolean", "Int", "UInt", "Float", "period",
+                "interval")
+_FREQUENCY = re.compile(r"[0-9]{0,4}[A-Za-z]{1,6}(-[A-Za-z]{3})?")
 
 
 # A time zone by name: "UTC", a fixed offset, or an IANA name looked up in the zone database. Never
