@@ -24,8 +24,8 @@ from coursekit.grading.confine import Limits
 from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
 from coursekit.grading.reference import PRELUDE, fixed_setup_values
 from coursekit.grading.remote import Session, is_student_exception
-from coursekit.grading.sandbox import Sandbox, SandboxDied, SandboxTimeout, Zygote, preload_modules
-from coursekit.grading.student_process import regular_files
+from coursekit.grading.sandbox import CopyOnFirstUse, Sandbox, SandboxDied, SandboxTimeout, Zygote, preload_modules
+from coursekit.grading.student_process import random_state, regular_files, set_random_state
 
 MAX_RESTARTS = 8
 GRADED, INVALID, ERROR, TIMEOUT = "graded", "invalid", "error", "timeout"
@@ -282,16 +282,17 @@ class _Run:
 
         Their inputs never reach the process whose later errors and output are shown to the
         student, and whatever they change (student state, test names, files, random state) is
-        forgotten. After the last of the student's runs no copy is needed: the process is silenced.
+        forgotten. The copy is made when a test first runs the student's code or hands it data
+        (:class:`CopyOnFirstUse`): tests that only read values need none. After the last of the
+        student's runs no copy is needed: the process is silenced.
         """
-        deadline = self._deadline(question.id)
         if last:
             self.session.tell("silence")
             return [self.run_visible(test, question) for test in tests]
-        fork = self.sandbox.fork(deadline)
-        saved_session, saved_scope = self.session.snapshot(), self.scope.snapshot()
+        copy = CopyOnFirstUse(self.sandbox, self.session.snapshot)
+        saved_scope, saved_random, saved_pyplot = self.scope.snapshot(), random_state(), self.session.pyplot
         folder_before = _listing(self.workdir)
-        self.session.sandbox = fork
+        self.session.sandbox = copy
         outcomes: list[TestOutcome] = []
         timed_out = False
         try:
@@ -307,9 +308,12 @@ class _Run:
                     outcomes.append(TestOutcome(test.name, True, False, str(exc), test.weight))
                     break
         finally:
-            self.session.restore(saved_session)
+            if copy.saved is not None:  # what the copy taught the grader is forgotten with it
+                self.session.restore(copy.saved)
+            self.session.sandbox, self.session.pyplot = self.sandbox, saved_pyplot
+            set_random_state(saved_random)
             self.scope.restore(saved_scope)
-            fork.close(time.monotonic() + 5.0, stuck=timed_out)
+            copy.close(time.monotonic() + 5.0, stuck=timed_out)
             if _listing(self.workdir) != folder_before:
                 self.reset_workdir()
         done = len(outcomes)

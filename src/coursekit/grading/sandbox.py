@@ -309,6 +309,38 @@ class ForkedStudent(Conversation):
             self.parent.request({"op": "reap", "pid": self.pid}, deadline)
 
 
+class CopyOnFirstUse:
+    """Where a group of hidden tests sends its requests: a copy of the student's process, made only when needed.
+
+    Reading the student's names runs none of the student's code and carries nothing of the test's
+    to its process, so those reads go to the process itself (without remembering them there). The
+    first request that would run the student's code or carry the test's data (arguments, a name
+    it rebinds, files, random states) forks the copy, at the same point of the student's run as an
+    eager copy: hidden tests that only read values need none, the others see exactly the same.
+    """
+
+    def __init__(self, sandbox: Sandbox, before_fork):
+        self.sandbox, self.before_fork = sandbox, before_fork
+        self.copy: ForkedStudent | None = None
+        self.saved = None  # what ``before_fork`` returned, when the copy was made
+        self.read: list[str] = []
+
+    def request(self, message: dict, deadline: float, on_callback=None) -> dict:
+        if self.copy is None:
+            if message.get("op") == "get" and set(message) <= {"op", "names"}:
+                self.read += [n for n in message["names"] if isinstance(n, str)]
+                return self.sandbox.request(dict(message, peek=True), deadline, on_callback)
+            self.saved = self.before_fork()
+            self.copy = self.sandbox.fork(deadline)
+            if self.read:  # the copy watches them, as the process would have: student code may rebind them
+                message = dict(message, watch=self.read)
+        return self.copy.request(message, deadline, on_callback)
+
+    def close(self, deadline: float, stuck: bool = False) -> None:
+        if self.copy is not None:
+            self.copy.close(deadline, stuck)
+
+
 def preload_modules(assignment) -> list[str]:
     """Modules the source imports at top level: imported once in the zygote, not per submission."""
     return _imported_at_top([cell.source for cell in assignment.cells if cell.cell_type == "code"])
