@@ -16,6 +16,7 @@ import collections
 import datetime
 import decimal
 import fractions
+import functools
 import io
 import keyword
 import math
@@ -55,6 +56,12 @@ _DATE_TYPES = {v: k for k, v in _DATES.items()}
 _VIEWS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
 _FACTORIES = {list: "list", int: "int", set: "set", dict: "dict", float: "float", str: "str", tuple: "tuple"}
 _FACTORY_TYPES = {v: k for k, v in _FACTORIES.items()}
+
+
+@functools.lru_cache(maxsize=512)
+def _dtype_name(dtype) -> str:
+    """``str(dtype)``, remembered: NumPy works out a dtype's name in Python code on every call."""
+    return _str(dtype)
 
 
 def _npy_bytes(array: np.ndarray) -> str:
@@ -159,13 +166,13 @@ class Encoder:
         if kind is pd.Series:
             return {"__series__": {"name": self(value.name, down), "index": self.index(value.index, depth),
                                    "values": self.array(np.asarray(value.to_numpy()), depth),
-                                   "dtype": _str(value.dtype)}}
+                                   "dtype": _dtype_name(value.dtype)}}
         if kind is pd.DataFrame:
             columns = [column for _, column in value.items()]  # (``value.dtypes`` builds a Series: slower)
             return {"__dataframe__": {"columns": self.index(value.columns, depth),
                                       "index": self.index(value.index, depth),
                                       "data": [self.array(np.asarray(column.to_numpy()), depth) for column in columns],
-                                      "dtypes": [_str(column.dtype) for column in columns]}}
+                                      "dtypes": [_dtype_name(column.dtype) for column in columns]}}
         if _isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
             return {"__index__": self.index(value, depth)}
         if kind is pd.Timestamp:  # an aware one as its instant (the ISO offset) and its zone's name
@@ -201,7 +208,7 @@ class Encoder:
         if isinstance(index, pd.RangeIndex):
             return {"range": [index.start, index.stop, index.step], "name": self(index.name, depth + 1)}
         return {"values": self.array(np.asarray(index), depth), "name": self(index.name, depth + 1),
-                "dtype": _str(index.dtype)}
+                "dtype": _dtype_name(index.dtype)}
 
 
 _plain = Encoder()
@@ -486,7 +493,7 @@ def _safe_zone(name) -> str | None:
 
 def _safe_dtype(name, values):
     """Restore a pandas dtype by name (category, string, datetime tz...) when pandas knows it."""
-    if not isinstance(name, str) or len(name) > 100 or name == str(values.dtype):
+    if not isinstance(name, str) or len(name) > 100 or name == _dtype_name(values.dtype):
         return None
     if not name.startswith(_SAFE_DTYPES):
         return None
