@@ -6,13 +6,13 @@
 Makes a four-question pandas assignment in nbgrader format with N ordinary submissions (correct,
 alternative-correct, wrong, crashing, in turn), grades them with ``coursekit grade`` and, when a
 Python with nbgrader is given, with ``nbgrader autograde``; checks that every per-question score
-agrees; prints both wall times (coursekit's the median of ``--repeat`` runs, 3 by default, as the
-machines are shared and noisy; nbgrader's one run is long enough to average the noise out; neither
-counts the release step: ``coursekit validate``,
-``nbgrader generate_assignment``), their ratio, coursekit's time per submission, and the time to run
-the solution and tests once in a warm interpreter. Also prints coursekit's peak memory and the grader's
-own CPU milliseconds per submission (what caps throughput per core); ``--workers 1 16`` adds runs
-with that many grading processes, to see grading scale with the cores.
+agrees; prints both wall times, their ratio, coursekit's time per submission, and the time to run
+the solution and tests once in a warm interpreter. coursekit's time is the median of ``--repeat``
+runs (3 by default: the machines are shared and noisy); nbgrader's one run is long enough to
+average the noise out. Neither counts the release step (``coursekit validate``, ``nbgrader
+generate_assignment``). Also prints coursekit's peak memory and the grader's own CPU milliseconds
+per submission (what caps the throughput of one grading process); ``--workers 1 16`` adds runs with
+that many grading processes, to see grading scale with the cores.
 
 With ``--cluster-workers K ...`` it grades the same N submissions on a local Dask cluster instead:
 a ``dask scheduler`` and K ``dask worker`` processes (one thread each) started for the
