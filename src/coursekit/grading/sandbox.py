@@ -312,10 +312,10 @@ class ForkedStudent(Conversation):
 class CopyOnFirstUse:
     """Where a group of hidden tests sends its requests: a copy of the student's process, made only when needed.
 
-    Reading the student's names runs none of the student's code and carries nothing of the test's
-    to its process, so those reads go to the process itself (without remembering them there). The
-    first request that would run the student's code or carry the test's data (arguments, a name
-    it rebinds, files, random states) forks the copy, at the same point of the student's run as an
+    A read of the student's names carries nothing of the test's data to its process (only the
+    names), so reads go to the process itself, which keeps no note of them. The first request that
+    would run the student's functions or methods or carry the test's data (arguments, a name it
+    rebinds, files, random states) forks the copy, at the same point of the student's run as an
     eager copy: hidden tests that only read values need none, the others see exactly the same.
     """
 
