@@ -163,5 +163,26 @@ def test_a_zone_name_is_never_a_path_the_grader_opens(zone, monkeypatch):
                                  {"__timestamp__": "2024-01-01T00:00:00+00:00"}]}},
                              "dtype": f"datetime64[ns, {zone}]"}}
     codec.decode(column)
+    column["__series__"]["dtype"] = f"interval[datetime64[ns, {zone}], right]"
+    codec.decode(column)  # the dtype is refused: the values come back as they are
     assert codec.decode({"__date__": ["datetime", "2024-01-01T00:00:00+00:00"], "tz": zone}).utcoffset().seconds == 0
     assert not [f for f in opened if "passwd" in str(f) or "stdin" in str(f)]
+
+
+def test_a_dtype_name_never_makes_the_grader_import_a_backend(monkeypatch):
+    """``string[pyarrow]`` would have pandas import pyarrow on the student process's word."""
+    import sys
+    asked = []
+
+    class Recorder:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            asked.append(name)
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [Recorder, *sys.meta_path])
+    monkeypatch.delitem(sys.modules, "pyarrow", raising=False)
+    column = {"__series__": {"name": None, "index": {"range": [0, 1, 1], "name": None},
+                             "values": {"__objarray__": {"shape": [1], "items": ["a"]}}, "dtype": "string[pyarrow]"}}
+    assert codec.decode(column).tolist() == ["a"]
+    assert "pyarrow" not in asked
