@@ -142,3 +142,31 @@ def test_a_test_cell_may_use_ipython_syntax_and_display(tmp_path, zygote):
                       ["%matplotlib inline\ndisplay(f())\nassert f() == 1", "hidden:assert f() + 1 == 2"])
     result = grade(source, tmp_path, "def f():\n    return 1", zygote=zygote)
     assert result.points == 2, result.questions[0].feedback
+
+
+def test_a_path_the_student_returns_opens_nothing_of_the_graders(tmp_path, zygote):
+    """The test runs in the grader: a path from the student's code must not reach the grader's files
+    (a classmate's notebook, the gradebook, the sources) through the test's ``open`` or ``print``."""
+    secret = tmp_path / "elsewhere" / "gradebook-notes.txt"
+    secret.parent.mkdir()
+    secret.write_text("TOPSECRET-42")
+    source = exercise(tmp_path, "import os",
+                      "def save(text):\n    with open('out.txt', 'w') as f:\n        f.write(text)\n    return 'out.txt'",
+                      ["p = save('hi')\nprint(open(p).read())\nassert open(p).read() == 'hi', open(p).read()",
+                       "import tempfile\nwith tempfile.NamedTemporaryFile('w', delete=False) as f:\n    f.write('x')\n"
+                       "assert open(f.name).read() == 'x'"])
+    honest = grade(source, tmp_path, "def save(text):\n    with open('out.txt', 'w') as f:\n        f.write(text)\n"
+                   "    return 'out.txt'", zygote=zygote)
+    assert honest.points == 2, honest.questions[0].feedback
+    result = grade(source, tmp_path, f"def save(text):\n    return {str(secret)!r}", zygote=zygote)
+    shown = result.questions[0].feedback + result.output + repr(result.questions[0].tests)
+    assert result.points == 1 and "TOPSECRET" not in shown, shown
+    assert "may open only the files of its work folder" in result.questions[0].feedback
+
+
+def test_a_test_starts_no_program(tmp_path, zygote):
+    """A program started by the test would run with the grader's rights: refused, the test fails."""
+    source = exercise(tmp_path, "import os", "def name():\n    return 'ls'",
+                      ["import subprocess\nsubprocess.run([name()], check=True)"], points=1)
+    result = grade(source, tmp_path, "def name():\n    return 'ls'", zygote=zygote)
+    assert result.points == 0 and "may not start programs" in result.questions[0].feedback

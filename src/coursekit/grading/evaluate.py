@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from coursekit.grading import codec
+from coursekit.grading.guard import files_of
 from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import SandboxDied, SandboxTimeout
 from coursekit.grading.student_process import QuietShell
@@ -242,9 +243,12 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
     try:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             scope.begin(code)
-            if session.workdir is not None:
+            if session.workdir is None:
+                exec(compiled, scope.globals, scope)
+            else:
                 os.chdir(session.workdir)
-            exec(compiled, scope.globals, scope)
+                with files_of(session.workdir):
+                    exec(compiled, scope.globals, scope)
     except (SandboxDied, SandboxTimeout):
         raise
     except KeyboardInterrupt as exc:
