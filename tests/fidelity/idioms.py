@@ -259,6 +259,8 @@ def notebook(which: str) -> nbformat.NotebookNode:
         cells.append(_cell("markdown", f"## {qid.replace('_', ' ')}"))
         cells.append(_cell("code", answer, f"{qid}_answer", solution=True))
         cells.append(_cell("code", textwrap.dedent(test), f"{qid}_test", grade=True, locked=True, points=1))
+    for number, cell in enumerate(cells):
+        cell.id = f"cell-{number}"  # the same every build: rebuilding the course changes only what changed
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb

@@ -75,7 +75,7 @@ def _hook(event: str, args: tuple) -> None:
         writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool(flags & _WRITES)
         _check(path, writing)
     elif event in _PATH_EVENTS:
-        _check(args[_PATH_EVENTS[event]] if args else None, event not in ("os.listdir", "os.scandir"))
+        _check(args[_PATH_EVENTS[event]] if args else None, event not in ("os.listdir", "os.scandir", "shutil.copyfile"))
         if event in ("os.rename", "os.replace", "os.link", "shutil.copyfile") and len(args) > 1:
             _check(args[1], True)
     elif event in _PROGRAMS:
