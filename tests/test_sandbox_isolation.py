@@ -290,3 +290,46 @@ def test_ordinary_user_with_user_namespaces_gets_the_same_root(tmp_path):
             "no_capabilities", "seccomp", "no_nested_namespaces"} <= held, report
     assert "separate_user" not in held
     assert "home" not in report["root"] and set(report["root"]) >= {"dev", "etc", "proc", "tmp"}
+
+
+WITHOUT_NAMESPACES = """
+import json, os, tempfile, time
+for name in ("max_mnt_namespaces", "max_user_namespaces"):  # this machine, as the sandbox sees it, has none
+    with open(f"/proc/sys/user/{name}", "w") as handle:
+        handle.write("0")
+from coursekit.grading.confine import Limits
+from coursekit.grading.sandbox import Sandbox, Zygote
+server = Zygote(("numpy",))
+tests_folder = tempfile.mkdtemp()
+box = Sandbox(server, Limits(), workdir=tests_folder)
+try:
+    box.start()
+    deadline = time.monotonic() + 30
+    box.request({"op": "exec", "code": "import os\\nopen('mine.txt', 'w').write('x')\\nwhere = os.getcwd()"}, deadline)
+    where = box.request({"op": "get", "names": ["where"]}, deadline)["values"]["where"]
+    print(json.dumps({"containment": box.containment, "where": where, "tests_folder": tests_folder,
+                      "in_tests_folder": os.listdir(tests_folder)}))
+finally:
+    box.kill()
+    server.close()
+"""
+
+
+def test_without_a_private_folder_the_student_never_works_in_the_tests_folder():
+    """The test's folder is the student's work folder only where a private tmpfs covers it in the
+    student's namespace; without namespaces the student works in a scratch folder of the sandbox's
+    own, so a hidden test's files never sit where the student's process reads, and emptying the
+    test's folder never deletes the student's files."""
+    import shutil
+    import subprocess
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("needs root to take namespaces away with unshare(1)")
+    run = subprocess.run(["unshare", "--user", "--map-root-user", sys.executable, "-c", WITHOUT_NAMESPACES],
+                         capture_output=True, text=True, timeout=120, cwd="/",
+                         env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    if run.returncode != 0 and (run.stderr.startswith("unshare:") or "PermissionError" in run.stderr[-300:]):
+        pytest.skip(f"unshare(1) refused here: {run.stderr.strip()[-200:]}")
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["containment"]["private_workdir"] is False, report
+    assert report["where"] != report["tests_folder"] and report["in_tests_folder"] == []

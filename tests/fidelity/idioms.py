@@ -225,6 +225,12 @@ IDIOMS = [
      "def clean_counts(values):\n    return pd.Series([int(v) if v.strip() else 0 for v in values])",
      "out = clean_counts(['3', ' ', '5'])\nassert str(out.dtype) == 'Int64'\nassert out.isna().tolist() == [False, True, False]\n"
      "assert out.sum() == 8 and out[1] is pd.NA"),
+    ("absolute_path",
+     "import os\ndef write_report(name, values):\n    path = os.path.abspath(name)\n    with open(path, 'w') as handle:\n        handle.write(f'total: {sum(values)}\\n')\n    return path",
+     "from pathlib import Path\ndef write_report(name, values):\n    target = Path.cwd() / name\n    target.write_text('total: %d\\n' % sum(values))\n    return target",
+     "import os\ndef write_report(name, values):\n    with open(name, 'w') as handle:\n        handle.write(str(values))\n    return os.path.abspath(name)",
+     "import os\npath = write_report('report.txt', [3, 4])\nassert os.path.isabs(path)\nwith open(path) as handle:\n    assert handle.read() == 'total: 7\\n'\n"
+     "assert os.path.samefile(path, 'report.txt')"),
 ]
 
 

@@ -169,7 +169,8 @@ class _Run:
         if self.restarts > MAX_RESTARTS or time.monotonic() > self.deadline:
             return False
         self.restarts += 1
-        self.sandbox = Sandbox(self.zygote, self.limits, self.assignment.shipped_files(), protect=self.protect)
+        self.sandbox = Sandbox(self.zygote, self.limits, self.assignment.shipped_files(), protect=self.protect,
+                               workdir=self.workdir)
         try:
             self.sandbox.start()
             if self.deadline == float("inf"):
@@ -321,9 +322,16 @@ class _Run:
                            for t in tests[done:]]
 
     def reset_workdir(self) -> None:
-        """The hidden test changed the test's folder: start it again from the data files and the student's files."""
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        self.workdir.mkdir()
+        """The hidden test changed the test's folder: start it again from the data files and the student's files.
+
+        The folder is emptied, not replaced: its path is the student's work folder too (a mount
+        point in the student's namespace), and stays the same for the whole submission.
+        """
+        for entry in os.scandir(self.workdir):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
         for path in self.assignment.shipped_files():
             shutil.copy2(path, self.workdir / path.name)
         self.session.files_seen = {}

@@ -163,8 +163,14 @@ class Sandbox(Conversation):
     """One student process: start, exec/get/call with deadlines, kill."""
 
     def __init__(self, zygote: Zygote, limits: Limits, files: list[Path] = (), slot: int | None = None,
-                 protect: list[Path] = ()):
+                 protect: list[Path] = (), workdir: Path | None = None):
+        """``workdir``: the caller's folder at whose path the student's private work folder appears
+        (the test's folder: a path the student's code builds names the test's copy of the file too).
+        The caller's folder itself is never the student's: where no private folder can be mounted
+        over it, the student works in a scratch folder of the sandbox's own instead.
+        """
         self.zygote, self.limits, self.files = zygote, limits, list(files)
+        self.workdir = None if workdir is None else str(workdir)
         self.protect = [str(Path(p).resolve()) for p in protect]
         # distinct in every grading process too (local workers are forked from one parent)
         self.slot = (next(_slots) + os.getpid() * 7) % 1000 if slot is None else slot
@@ -181,7 +187,7 @@ class Sandbox(Conversation):
         out_read, out_write = os.pipe()
         self._workdir = tempfile.mkdtemp(prefix="coursekit-sandbox-")
         os.chmod(self._workdir, 0o777)
-        request = {"limits": self.limits.as_dict(), "workdir": self._workdir,
+        request = {"limits": self.limits.as_dict(), "workdir": self.workdir or self._workdir, "scratch": self._workdir,
                    "files": [[p.name, str(p.resolve())] for p in self.files],
                    "uid": BASE_UID + self.slot, "really_root": os.geteuid() == 0, "hidden": self.protect}
         try:

@@ -42,6 +42,8 @@ def _student(request: dict, channel_fd: int, output_fd: int, files: dict, report
     data_already = confine.data_bytes()
     if report.mount_namespace and not confine.build_root(workdir, limits, report, pid_namespace, request["uid"]):
         confine.seal_filesystem(workdir, limits, report, new_proc=pid_namespace, hidden=request.get("hidden", []))
+    if not report.private_workdir:  # the folder is the machine's own: never the grader's test folder
+        workdir = request["scratch"]
     for name, data in files.items():
         with open(os.path.join(workdir, name), "wb") as handle:
             handle.write(data)
