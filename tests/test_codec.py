@@ -35,11 +35,22 @@ def test_subclasses_and_objects_cannot_cross():
     class Liar(int):
         def __eq__(self, other):
             return True
-    for value in (Liar(3), object(), [Liar(1)], np.ma.masked_array([1])):
+    # a masked element compares equal to anything in ``(answer == expected).all()``
+    for value in (Liar(3), object(), [Liar(1)], np.ma.masked_array([3, 4], mask=[0, 1])):
         decoded = roundtrip(value)
         flat = decoded if not isinstance(decoded, list) else decoded[0]
         assert isinstance(flat, codec.Unsupported)
         assert flat != 3
+
+
+def test_library_values_that_are_plain_data_cross():
+    """A masked array with nothing masked (a scatter plot's offsets) is its data; matplotlib's
+    silent_list (``ax.get_lines()``) is a list."""
+    from matplotlib.cbook import silent_list
+    offsets = roundtrip(np.ma.masked_array([[1.0, 3.0], [2.0, 2.0]]))
+    assert type(offsets) is np.ndarray and offsets.tolist() == [[1.0, 3.0], [2.0, 2.0]]
+    lines = roundtrip(silent_list("Line2D", [1, 2]))
+    assert type(lines) is list and lines == [1, 2]
 
 
 def test_no_pickle_even_if_asked():

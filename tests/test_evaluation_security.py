@@ -170,3 +170,35 @@ def test_a_test_starts_no_program(tmp_path, zygote):
                       ["import subprocess\nsubprocess.run([name()], check=True)"], points=1)
     result = grade(source, tmp_path, "def name():\n    return 'ls'", zygote=zygote)
     assert result.points == 0 and "may not start programs" in result.questions[0].feedback
+
+
+def test_a_students_cell_cannot_replace_a_tests_helper(tmp_path, zygote):
+    """Later tests read the student's value of a name an earlier test bound only when the source's
+    answers bind that name too (``result`` below): a test's own helper (``close_enough``) stays the
+    test's, though in one kernel namespace a student cell could redefine it."""
+    cells = [nbformat.v4.new_markdown_cell("<!-- QUESTION id=q1 points=1 -->\nArea."),
+             nbformat.v4.new_code_cell("# BEGIN SOLUTION\ndef area(r):\n    return 3.14159 * r * r\n# END SOLUTION"),
+             nbformat.v4.new_code_cell("# TEST\ndef close_enough(a, b):\n    return abs(a - b) < 1e-3\n"
+                                       "result = area(1)\nassert close_enough(result, 3.14159)"),
+             nbformat.v4.new_markdown_cell("<!-- QUESTION id=q2 points=1 -->\nStore the area of a circle of radius 2 in `result`."),
+             nbformat.v4.new_code_cell("# BEGIN SOLUTION\nresult = area(2)\n# END SOLUTION"),
+             nbformat.v4.new_code_cell("# TEST\nassert close_enough(result, 12.566)")]
+    path = tmp_path / "source" / "set.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
+    source = load_source(path)
+
+    def graded(second_answer):
+        nb = nbformat.read(str(path), as_version=4)
+        nb.cells = [c for c in nb.cells if not c.source.startswith("# TEST")]
+        nb.cells[1].source, nb.cells[3].source = "def area(r):\n    return 3.14159 * r * r", second_answer
+        submitted = tmp_path / "submitted" / "set.ipynb"
+        submitted.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(submitted))
+        result = grade_submission(source, Submission("s", submitted), zygote, Limits(question_seconds=10.0))
+        return {q.question: q.points for q in result.questions}, [q.feedback for q in result.questions]
+
+    honest = graded("result = area(2)")
+    assert honest[0] == {"q1": 1, "q2": 1}, honest[1]  # the test's own `result` gave way
+    cheat = graded("def close_enough(a, b):\n    return True\nresult = 0")
+    assert cheat[0] == {"q1": 1, "q2": 0}, cheat[1]

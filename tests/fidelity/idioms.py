@@ -231,6 +231,33 @@ IDIOMS = [
      "import os\ndef write_report(name, values):\n    with open(name, 'w') as handle:\n        handle.write(str(values))\n    return os.path.abspath(name)",
      "import os\npath = write_report('report.txt', [3, 4])\nassert os.path.isabs(path)\nwith open(path) as handle:\n    assert handle.read() == 'total: 7\\n'\n"
      "assert os.path.samefile(path, 'report.txt')"),
+    ("returns_argument",
+     "def add_total(df):\n    df['total'] = df['a'] + df['b']\n    return df",
+     "def add_total(df):\n    df.loc[:, 'total'] = df.sum(axis=1)\n    return df",
+     "def add_total(df):\n    return df.assign(total=df['a'] + df['b'])",
+     "frame = pd.DataFrame({'a': [1, 2], 'b': [3, 4]})\nresult = add_total(frame)\nassert result is frame\nassert frame['total'].tolist() == [4, 6]"),
+    ("name_a_test_used",
+     "result = 6 * 7",
+     "result = sum([40, 2])",
+     "results = 42",
+     "assert isinstance(result, int)\nassert result == 42"),
+    ("mocked_input",
+     "def ask_total():\n    first = int(input('first number? '))\n    second = int(input('second number? '))\n    return first + second",
+     "def ask_total():\n    return sum(int(input(f'number {i}? ')) for i in (1, 2))",
+     "def ask_total():\n    return int(input('number? ')) * 2",
+     "from unittest import mock\nwith mock.patch('builtins.input', side_effect=['3', '4']) as fake_input:\n    assert ask_total() == 7\n"
+     "assert fake_input.call_count == 2\ninput = lambda prompt='': '10'\ntry:\n    assert ask_total() == 20\nfinally:\n    del input"),
+    ("plot_data",
+     "def plot_trend(xs, ys):\n    fig, ax = plt.subplots()\n    ax.plot(xs, ys, label='trend')\n    ax.scatter(xs, ys)\n    ax.set_title('Trend')\n    return ax",
+     "def plot_trend(xs, ys):\n    ax = plt.figure().add_subplot()\n    ax.scatter(xs, ys, color='k')\n    ax.plot(xs, ys, label='trend')\n    ax.set(title='Trend')\n    return ax",
+     "def plot_trend(xs, ys):\n    fig, ax = plt.subplots()\n    ax.plot(xs, ys[::-1], label='trend')\n    ax.scatter(xs, ys[::-1])\n    ax.set_title('Trend')\n    return ax",
+     "ax = plot_trend([1, 2, 3], [2, 4, 8])\nline = ax.get_lines()[0]\nassert list(line.get_ydata()) == [2, 4, 8]\nassert line.get_label() == 'trend'\n"
+     "assert ax.collections[0].get_offsets().tolist() == [[1, 2], [2, 4], [3, 8]]\nassert ax.get_title() == 'Trend'"),
+    ("copied_object",
+     "class Account:\n    def __init__(self, owner, balance=0):\n        self.owner, self.balance = owner, balance\n    def deposit(self, amount):\n        self.balance += amount\n        return self.balance",
+     "from dataclasses import dataclass\n@dataclass\nclass Account:\n    owner: str\n    balance: float = 0\n    def deposit(self, amount):\n        self.balance = self.balance + amount\n        return self.balance",
+     "class Account:\n    def __init__(self, owner, balance=0):\n        self.owner, self.balance = owner, balance\n    def deposit(self, amount):\n        return self.balance + amount",
+     "import copy\na = Account('ada', 10)\nb = copy.copy(a)\nb.deposit(5)\nassert (a.balance, b.balance) == (10, 15)\nc = copy.deepcopy(a)\nc.deposit(1)\nassert a.balance == 10 and c.balance == 11"),
 ]
 
 

@@ -25,7 +25,7 @@ from coursekit.grading import codec
 from coursekit.grading.guard import files_of
 from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import SandboxDied, SandboxTimeout
-from coursekit.grading.student_process import QuietShell
+from coursekit.grading.student_process import LENT_BUILTINS, QuietShell
 
 MAX_TEST_OUTPUT = 64 * 1024
 
@@ -57,6 +57,29 @@ def free_names(code: str) -> tuple[str, ...]:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
     return tuple(n for n in dict.fromkeys(loaded) if n not in bound and not hasattr(builtins, n))
+
+
+@lru_cache(maxsize=4096)
+def assigned_names(code: str) -> frozenset[str]:
+    """Names a cell binds at its top level by assignment, ``def``, ``class``, ``for`` or ``with``
+    (not by import: a module a test imported stays the grader's own)."""
+    try:
+        tree = ast.parse(as_python(code))
+    except SyntaxError:
+        return frozenset()
+    names, pending = set(), list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            continue
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+                             ast.Import, ast.ImportFrom)):
+            continue  # their names are their own, or modules
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        pending.extend(ast.iter_child_nodes(node))
+    return frozenset(names)
 
 
 @lru_cache(maxsize=4096)
@@ -130,6 +153,14 @@ class TestScope(MutableMapping):
             if name in self.student:
                 self.take(name, data)
 
+    def forget(self, names) -> None:
+        """The student's cell rebound names a test cell had bound: in one kernel namespace, later
+        tests read the student's value."""
+        for name in names:
+            if name in self.own:
+                self.own.discard(name)
+                self.globals.pop(name, None)
+
     def snapshot(self) -> tuple:
         return dict(self.globals), set(self.own), set(self.student), set(self.borrowed)
 
@@ -162,7 +193,9 @@ class TestScope(MutableMapping):
         if getattr(value, "__name__", None) == "matplotlib.pyplot" and type(value).__name__ == "module":
             value = self.session.pyplot_facade(value)
         self.globals[name] = value
-        if name in self.borrowed:  # the test rebinds a name it took from the student: so does Jupyter
+        # the test rebinds a name it took from the student, or shadows a builtin the student's code
+        # calls (``input = lambda prompt: '41'``): in Jupyter both share one namespace
+        if name in self.borrowed or name in LENT_BUILTINS and callable(value):
             self.session.ask("setname", name=name, value=value)
             self.student.add(name)
         else:

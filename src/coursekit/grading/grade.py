@@ -21,7 +21,7 @@ from coursekit.exercise.nbgrader import unanswered
 from coursekit.exercise.parse import PROMPT, SETUP, SOLUTION, Assignment
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
-from coursekit.grading.evaluate import TestOutcome, TestScope, run_test
+from coursekit.grading.evaluate import TestOutcome, TestScope, assigned_names, run_test
 from coursekit.grading.reference import PRELUDE, fixed_setup_values
 from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import CopyOnFirstUse, Sandbox, SandboxDied, SandboxTimeout, Zygote, preload_modules
@@ -148,6 +148,10 @@ class _Run:
         self.numbers: dict[int, int] = {}
         self.output = ""
         self.containment: dict = {}
+        # what the source's answers define: a test's own name the student rebinds is read from the
+        # student afterwards only if the question asks for it (a test's helper stays the test's)
+        self.answer_names = frozenset().union(*(assigned_names(c.source) for c in assignment.cells
+                                                if c.role == SOLUTION))
         self.workdir = Path(tempfile.mkdtemp(prefix="coursekit-tests-"))
         for path in assignment.shipped_files():
             shutil.copy2(path, self.workdir / path.name)
@@ -215,7 +219,14 @@ class _Run:
         started = time.monotonic()
         try:
             self.session.deadline = self._deadline(step.question)
-            reply = self.session.exchange({"op": "exec", "code": step.code, "cell": self.cell_name(step)})
+            request = {"op": "exec", "code": step.code, "cell": self.cell_name(step)}
+            shadowed = self.scope.own & self.answer_names
+            if shadowed:  # the student may rebind them: a test then reads the student's value
+                request["own"] = sorted(shadowed)
+            reply = self.session.exchange(request)
+            rebound = reply.get("rebound")
+            if isinstance(rebound, list):
+                self.scope.forget(name for name in rebound if isinstance(name, str) and name in shadowed)
         except (SandboxDied, SandboxTimeout) as exc:
             self._trouble(step.question, exc, step.label[0].upper() + step.label[1:])
             self._spend(step.question, started)

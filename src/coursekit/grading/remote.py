@@ -34,10 +34,12 @@ from pathlib import Path
 
 from coursekit.grading import codec
 from coursekit.grading.sandbox import Sandbox
-from coursekit.grading.student_process import (MAX_FILES, random_state, regular_files, same_random, seed_random,
-                                                set_random_state)
+from coursekit.grading.student_process import (LENT_BUILTINS, MAX_FILES, random_state, regular_files, same_random,
+                                                seed_random, set_random_state)
 
 MAX_FILE_BYTES = 8 << 20
+_NO_ARGUMENT = object()  # a reply named no argument of the call
+_PRISTINE_BUILTINS = {name: getattr(builtins, name) for name in LENT_BUILTINS}
 _TYPE_ALIASES = {"function": types.FunctionType, "generator": types.GeneratorType, "method": types.MethodType,
                  "builtin_function_or_method": types.BuiltinFunctionType, "coroutine": types.CoroutineType,
                  "code": types.CodeType}
@@ -75,6 +77,12 @@ class Remote:
 
     def __dir__(self):
         return self._ck_session.ask("special", self, name="__dir__")
+
+    def __copy__(self):  # copy.copy(handle) copies the student's object, as in a kernel
+        return self._ck_session.ask("copy", self)
+
+    def __deepcopy__(self, memo):
+        return self._ck_session.ask("deepcopy", self)
 
 
 class RemoteMethod:
@@ -399,6 +407,9 @@ class Session:
             raise self.rebuild(reply.get("error") or {})
         if op == "get":
             return reply.get("values") or {}
+        original = self.argument(reply.get("same_as"), args, kwargs)
+        if original is not _NO_ARGUMENT:
+            return original
         return self.decode(reply.get("value"))
 
     def tell(self, op: str) -> None:
@@ -414,6 +425,10 @@ class Session:
             state = random_state()
             if not same_random(state, self.random_last):
                 message["random"] = codec.encode(state)
+        patched = {name: getattr(builtins, name) for name in LENT_BUILTINS
+                   if getattr(builtins, name) is not _PRISTINE_BUILTINS[name]}
+        if patched:  # a test's mock.patch('builtins.input', ...): the student's code calls the stand-in
+            message["builtins"] = {name: self.encode(value) for name, value in patched.items()}
         if self.workdir is not None:
             files = self.files_changed()
             if files:
@@ -498,13 +513,24 @@ class Session:
         returns = data.get("return", inspect.Signature.empty)
         return inspect.Signature(params, return_annotation=returns)
 
+    @staticmethod
+    def argument(key, args, kwargs):
+        """The test's own argument a reply names (by position or keyword), or ``_NO_ARGUMENT``."""
+        if isinstance(key, str) and key.isdigit() and int(key) < len(args):
+            return args[int(key)]
+        if isinstance(key, str) and key in kwargs:
+            return kwargs[key]
+        return _NO_ARGUMENT
+
     def write_back(self, mutated: dict, args, kwargs) -> None:
         """Change the test's own arguments in place, as the student's call changed its copies."""
         for key, data in list(mutated.items())[:1000]:
+            original = self.argument(key, args, kwargs)
+            if original is _NO_ARGUMENT:
+                continue
             try:
-                original = args[int(key)] if str(key).isdigit() else kwargs[key]
                 update_in_place(original, self.decode(data))
-            except (codec.CodecError, IndexError, KeyError, TypeError, ValueError):
+            except (codec.CodecError, TypeError, ValueError):
                 continue
 
     # --- callbacks: student code using what the test lent ------------------------------------

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import base64
 import builtins
+import copy
 import dataclasses
+import dis
 import gc
 import inspect
 import io
@@ -53,6 +55,7 @@ _OBJECT_DEFAULTS = {name: _getattr(object, name, None) for name in SPECIAL}
 # after these, nothing the student wrote has run (a metaclass hook read while a class is described
 # aside), so nothing it shares with the test can have moved; "module" may import a module the
 # student planted, so it is not here
+LENT_BUILTINS = ("input", "print")  # builtins a test may patch for the student's code
 _RUNS_NO_STUDENT_CODE = frozenset({"get", "setname", "delname", "silence", "fork", "reap"})
 
 
@@ -322,13 +325,18 @@ class Server:
         return [self.decode(a) for a in request.get("args", [])], \
             {k: self.decode(v) for k, v in request.get("kwargs", {}).items()}
 
-    def mutated(self, request, args, kwargs) -> dict:
+    @staticmethod
+    def sent_by_value(request, args, kwargs) -> list:
+        """(key, what was sent, the copy made here) of each argument the grader sent by value."""
+        return [(key, sent, value) for key, sent, value in
+                [(_str(i), s, a) for i, (s, a) in enumerate(zip(request.get("args", []), args))] +
+                [(k, request["kwargs"][k], v) for k, v in kwargs.items()]
+                if _isinstance(sent, (dict, list)) and not (_isinstance(sent, dict) and ("__ref__" in sent or "__gref__" in sent))]
+
+    def mutated(self, copies: list) -> dict:
         """Arguments the call changed in place, so the grader can change its originals alike."""
         changed = {}
-        for key, sent, value in [(_str(i), s, a) for i, (s, a) in enumerate(zip(request.get("args", []), args))] + \
-                [(k, request["kwargs"][k], v) for k, v in kwargs.items()]:
-            if _isinstance(sent, dict) and ("__ref__" in sent or "__gref__" in sent) or not _isinstance(sent, (dict, list)):
-                continue
+        for key, sent, value in copies:
             try:
                 now = self.encode(value)
             except Exception:
@@ -340,7 +348,17 @@ class Server:
     def perform(self, op: str, request: dict, reply: dict):
         if op == "exec":
             code = compile(_to_python(request["code"]), f"<cell {request.get('cell', '?')}>", "exec")
-            exec(code, self.namespace)
+            shadowed = [n for n in request.get("own", ())[:1000] if _isinstance(n, _str)]
+            before = {name: self.namespace.get(name, _MISSING) for name in shadowed}
+            finished = False
+            try:
+                exec(code, self.namespace)
+                finished = True
+            finally:
+                if shadowed:
+                    stored = _stored_names(code) if finished else ()
+                    reply["rebound"] = [n for n in shadowed
+                                        if n in stored or self.namespace.get(n, _MISSING) is not before[n]]
             return None
         if op == "get":
             values = {}
@@ -383,9 +401,14 @@ class Server:
             args, kwargs = self.args(request)
             function = obj if op == "call" else _getattr(obj, request["name"])
             result = function(*args, **kwargs)
-            changed = self.mutated(request, args, kwargs)
+            copies = self.sent_by_value(request, args, kwargs)
+            changed = self.mutated(copies)
             if changed:
                 reply["mutated"] = changed
+            for key, _, value in copies:
+                if result is value:  # ``return df`` after changing it: the test gets its own object back
+                    reply["same_as"] = key
+                    return None
             return result
         if op == "getattr":
             return _getattr(obj, request["name"])
@@ -404,6 +427,10 @@ class Server:
             return _next(obj)
         if op == "len":
             return _len(obj)
+        if op == "copy":
+            return copy.copy(obj)
+        if op == "deepcopy":
+            return copy.deepcopy(obj)
         if op == "bool":
             return _bool(obj)
         if op == "str":
@@ -437,6 +464,7 @@ class Server:
                 self.set_random(request["random"])
             if "files" in request:
                 self.put_files(request["files"])
+            replaced = self.lend_builtins(request.get("builtins"))
             if capture:
                 sys.stdout = buffer
             try:
@@ -446,6 +474,8 @@ class Server:
             finally:
                 if capture:
                     sys.stdout = saved
+                for name, original in replaced.items():
+                    _setattr(builtins, name, original)
             if capture and caught:  # the test may expect them (pytest.warns): they are raised there again
                 reply["warnings"] = [{"category": self.describe_class(w.category), "message": _str(w.message)[:2000]}
                                      for w in caught[:50]]
@@ -465,6 +495,16 @@ class Server:
             reply["classes"] = self.pending_classes
             self.pending_classes = {}
         return reply
+
+    def lend_builtins(self, lent) -> dict:
+        """The test patched ``input`` or ``print`` (``mock.patch('builtins.input', ...)``): the student's
+        code uses the test's stand-in during this request, as it would in one kernel. The originals."""
+        replaced = {}
+        for name, data in (lent.items() if _isinstance(lent, dict) else ()):
+            if name in LENT_BUILTINS:
+                replaced[name] = _getattr(builtins, name)
+                _setattr(builtins, name, self.decode(data))
+        return replaced
 
     def error(self, exc: BaseException) -> dict:
         """The exception as the grader rebuilds it: its class, message, arguments and the cell line."""
@@ -575,6 +615,12 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _stored_names(code: types.CodeType) -> set:
+    """Names a cell's own code binds or deletes (``x = 1`` again binds x, though to the same object)."""
+    return {i.argval for i in dis.get_instructions(code)
+            if i.opname in ("STORE_NAME", "STORE_GLOBAL", "DELETE_NAME", "DELETE_GLOBAL")}
 
 
 class _CappedText(io.StringIO):
