@@ -258,6 +258,17 @@ IDIOMS = [
      "from dataclasses import dataclass\n@dataclass\nclass Account:\n    owner: str\n    balance: float = 0\n    def deposit(self, amount):\n        self.balance = self.balance + amount\n        return self.balance",
      "class Account:\n    def __init__(self, owner, balance=0):\n        self.owner, self.balance = owner, balance\n    def deposit(self, amount):\n        return self.balance + amount",
      "import copy\na = Account('ada', 10)\nb = copy.copy(a)\nb.deposit(5)\nassert (a.balance, b.balance) == (10, 15)\nc = copy.deepcopy(a)\nc.deposit(1)\nassert a.balance == 10 and c.balance == 11"),
+    ("test_subclass",
+     "class Animal:\n    def __init__(self, name):\n        self.name = name\n    def sound(self):\n        raise NotImplementedError\n    def describe(self):\n        return f'{self.name} says {self.sound()}'",
+     "import abc\nclass Animal(abc.ABC):\n    def __init__(self, name):\n        self._name = name\n    @property\n    def name(self):\n        return self._name\n    @abc.abstractmethod\n    def sound(self):\n        ...\n    def describe(self):\n        return '{} says {}'.format(self.name, self.sound())",
+     "class Animal:\n    def __init__(self, name):\n        self.name = name\n    def describe(self):\n        return f'{self.name} says something'",
+     "class Dog(Animal):\n    def __init__(self, name, tricks=()):\n        super().__init__(name)\n        self.tricks = list(tricks)\n    def sound(self):\n        return 'woof'\n"
+     "rex = Dog('rex', ['sit'])\nassert rex.describe() == 'rex says woof'\nassert isinstance(rex, Animal) and issubclass(Dog, Animal)\nassert rex.tricks == ['sit'] and rex.name == 'rex'"),
+    ("callback_raises",
+     "class RetryError(Exception):\n    pass\n\ndef with_retry(action, attempts=3):\n    for _ in range(attempts):\n        try:\n            return action()\n        except RetryError:\n            continue\n    return None",
+     "class RetryError(RuntimeError):\n    pass\n\ndef with_retry(action, attempts=3):\n    left = attempts\n    while left:\n        left -= 1\n        try:\n            return action()\n        except RetryError as error:\n            last = error\n    return None",
+     "class RetryError(Exception):\n    pass\n\ndef with_retry(action, attempts=3):\n    try:\n        return action()\n    except RetryError:\n        return None",
+     "calls = []\ndef flaky():\n    calls.append(1)\n    if len(calls) < 3:\n        raise RetryError('not yet')\n    return 'done'\nassert with_retry(flaky) == 'done'\nassert len(calls) == 3"),
 ]
 
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from coursekit.grading import codec
 from coursekit.grading.guard import files_of
-from coursekit.grading.remote import Session, is_student_exception
+from coursekit.grading.remote import Session, is_student_exception, test_super
 from coursekit.grading.sandbox import SandboxDied, SandboxTimeout
 from coursekit.grading.student_process import LENT_BUILTINS, QuietShell
 
@@ -111,8 +111,8 @@ class TestScope(MutableMapping):
         self.session = session
         shell = QuietShell()
         self.globals: dict = {"__builtins__": builtins, "__name__": "__main__", "get_ipython": lambda: shell,
-                              "display": _display}
-        self.own: set[str] = {"get_ipython", "display"}  # names a test cell bound (or a kernel provides)
+                              "display": _display, "super": test_super}
+        self.own: set[str] = {"get_ipython", "display", "super"}  # names a test cell bound (or a kernel provides)
         self.student: set[str] = set()      # names whose value is the student's
         self.borrowed: set[str] = set()     # names ever read from the student: rebinding them reaches it
         self.fixed = dict(fixed or {})      # setup values from the source's own run

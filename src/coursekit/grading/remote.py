@@ -145,6 +145,17 @@ class _PerInstance:
 class RemoteClass(type):
     """Metaclass of classes built for the student's classes: calls and checks go to the student's class."""
 
+    def __new__(mcls, name, bases, namespace, **kwargs):
+        # a test's ``class Dog(Animal)``: Dog is made in the student's process, as Animal's subclass
+        session = next((b.__dict__["_ck_class_session"] for b in bases
+                        if isinstance(b, RemoteClass) and "_ck_class_ref" in b.__dict__), None)
+        if session is not None and "_ck_class_ref" not in namespace:
+            return session.subclass(name, bases, namespace)
+        return super().__new__(mcls, name, bases, namespace, **kwargs)
+
+    def __init__(cls, name, bases, namespace, **kwargs):
+        super().__init__(name, bases, namespace)
+
     def __call__(cls, *args, **kwargs):
         if "_ck_class_ref" not in cls.__dict__:
             return super().__call__(*args, **kwargs)
@@ -170,6 +181,40 @@ class RemoteClass(type):
         if session is not None and isinstance(other, RemoteClass) and other.__dict__.get("_ck_class_session") is session:
             return session.ask("issubclass", cls, value=other)
         return False
+
+
+class RemoteSuper:
+    """``super()`` in a method of a test's subclass of a student class: the next class's method
+    runs in the student's process (``super().__init__(name)`` calls the student's ``__init__``)."""
+
+    __slots__ = ("_ck_cls", "_ck_obj")
+
+    def __getattribute__(self, name):  # every name, ``__init__`` included, is the next class's
+        cls, obj = object.__getattribute__(self, "_ck_cls"), object.__getattribute__(self, "_ck_obj")
+
+        def method(*args, **kwargs):
+            return obj._ck_session.ask("supercall", obj, name=name, cls=cls.__dict__["_ck_class_ref"],
+                                       args=args, kwargs=kwargs)
+        return method
+
+
+def test_super(*args):
+    """The ``super`` test code sees: the builtin, except in a method of a test's subclass of a
+    student class, where it is a :class:`RemoteSuper`. Python calls it with (class, self) when a
+    method says ``super()`` (3.12), or with nothing (3.11: both are read from the caller's frame)."""
+    if not args:
+        frame = sys._getframe(1)
+        code = frame.f_code
+        if "__class__" not in code.co_freevars or not code.co_argcount:
+            raise RuntimeError("super(): no arguments")
+        args = (frame.f_locals["__class__"], frame.f_locals[code.co_varnames[0]])
+    if len(args) == 2 and isinstance(args[0], RemoteClass) and isinstance(args[1], Remote) \
+            and args[0].__dict__.get("_ck_class_session") is args[1]._ck_session:
+        made = object.__new__(RemoteSuper)
+        object.__setattr__(made, "_ck_cls", args[0])
+        object.__setattr__(made, "_ck_obj", args[1])
+        return made
+    return super(*args)
 
 
 def _student_side(obj, session) -> bool:
@@ -384,6 +429,24 @@ class Session:
             namespace["__dataclass_params__"] = model.__dataclass_params__
         return RemoteClass(name, (Remote,), namespace)
 
+    def subclass(self, name: str, bases: tuple, namespace: dict) -> type:
+        """A test's subclass of student classes, made in the student's process: its methods are the
+        test's functions, called back from there; its data attributes cross by value."""
+        attrs = {}
+        for key, value in namespace.items():
+            if key in ("__module__", "__qualname__", "__classcell__"):
+                continue
+            kind = next((k for k, t in (("static", staticmethod), ("class", classmethod), ("property", property))
+                         if isinstance(value, t)), None)
+            attrs[key] = value if kind is None else \
+                {"kind": kind, "function": value.fget if kind == "property" else value.__func__}
+        cls = self.ask("subclass", name=_safe_name(name, "TestClass"), bases=[self.refer(b)["__ref__"] for b in bases],
+                       value=attrs)
+        cell = namespace.get("__classcell__")
+        if cell is not None:  # super() in the test's methods names this class
+            cell.cell_contents = cls
+        return cls
+
     # --- asking the student's process ------------------------------------------------------
     def ask(self, op: str, target=None, **fields):
         """Perform ``op`` on a student object and return the result here (by value or as a handle)."""
@@ -572,6 +635,8 @@ class Session:
         except Exception as exc:
             reply.update(ok=False, error={"type": type(exc).__name__ if type(exc).__module__ == "builtins"
                                           else "Exception", "message": str(exc)[:2000]})
+            if isinstance(exc, RemoteException) and exc.__dict__.get("_ck_session") is self:
+                reply["error"]["ref"] = exc.__dict__["_ck_ref"]  # the student's own exception object, raised again there
         return reply
 
     # --- the work folder, mirrored here for the test --------------------------------------------

@@ -396,6 +396,8 @@ class Server:
         if op == "reap":
             self.copies.discard(request["pid"])
             return _reap(request["pid"])
+        if op == "subclass":
+            return self.subclass(request)
         obj = self.target(request)
         if op in ("call", "callmethod"):
             args, kwargs = self.args(request)
@@ -427,6 +429,12 @@ class Server:
             return _next(obj)
         if op == "len":
             return _len(obj)
+        if op == "supercall":
+            cls = self.objects[request["cls"]]
+            if not _isinstance(cls, type):
+                raise TypeError("super() needs a class")
+            args, kwargs = self.args(request)
+            return _getattr(super(cls, obj), request["name"])(*args, **kwargs)
         if op == "copy":
             return copy.copy(obj)
         if op == "deepcopy":
@@ -495,6 +503,22 @@ class Server:
             reply["classes"] = self.pending_classes
             self.pending_classes = {}
         return reply
+
+    def subclass(self, request):
+        """A test's ``class Dog(Animal)``: the class, here, with the test's functions as its methods."""
+        bases = tuple(self.objects[number] for number in request["bases"])
+        if not all(_isinstance(base, type) for base in bases):
+            raise TypeError("a class can only derive from classes")
+        body = {"__module__": "__main__", "__qualname__": _str(request["name"])}
+        for key, value in self.decode(request["value"]).items():
+            if _isinstance(value, dict) and value.get("kind") in ("static", "class", "property"):
+                wrap = {"static": staticmethod, "class": classmethod, "property": property}[value["kind"]]
+                body[key] = wrap(_as_function(value["function"]))
+            elif _isinstance(value, GraderObject):
+                body[key] = _as_function(value)
+            else:
+                body[key] = value
+        return types.new_class(_str(request["name"]), bases, exec_body=lambda namespace: namespace.update(body))
 
     def lend_builtins(self, lent) -> dict:
         """The test patched ``input`` or ``print`` (``mock.patch('builtins.input', ...)``): the student's
@@ -591,6 +615,9 @@ class Server:
         if incoming.get("ok"):
             return self.decode(incoming.get("value"))
         error = incoming.get("error") or {}
+        original = self.objects.get(error.get("ref")) if _isinstance(error.get("ref"), int) else None
+        if _isinstance(original, Exception):  # a test's raise of a student exception class
+            raise original
         kind = _getattr(builtins, _str(error.get("type", "")), None)
         if not (_isinstance(kind, type) and _issubclass(kind, Exception)):
             kind = GraderError
@@ -615,6 +642,13 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _as_function(lent):
+    """A test's function as a plain function here, so that a class binds it as a method."""
+    def method(*args, **kwargs):
+        return lent(*args, **kwargs)
+    return method
 
 
 def _stored_names(code: types.CodeType) -> set:
