@@ -177,8 +177,10 @@ class Server:
         return self.numbers[key]
 
     def refer(self, value):
-        if _isinstance(value, self.plain_bases) and not _isinstance(value, BaseException):
-            # a subclass of a plain type (an int whose __eq__ always says True): it is not that type
+        if _isinstance(value, self.plain_bases) and not _isinstance(value, BaseException) \
+                and _type(value).__module__ == "__main__":
+            # the student's subclass of a plain type (an int whose __eq__ always says True): it is not
+            # that type. A library's (scikit-learn's Bunch, SciPy's results) is read through a handle
             kind = _type(value)
             return {"__unsupported__": f"{kind.__module__}.{kind.__qualname__}",
                     "reason": "a subclass of a plain type"}
