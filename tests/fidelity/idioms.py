@@ -269,6 +269,18 @@ IDIOMS = [
      "class RetryError(RuntimeError):\n    pass\n\ndef with_retry(action, attempts=3):\n    left = attempts\n    while left:\n        left -= 1\n        try:\n            return action()\n        except RetryError as error:\n            last = error\n    return None",
      "class RetryError(Exception):\n    pass\n\ndef with_retry(action, attempts=3):\n    try:\n        return action()\n    except RetryError:\n        return None",
      "calls = []\ndef flaky():\n    calls.append(1)\n    if len(calls) < 3:\n        raise RetryError('not yet')\n    return 'done'\nassert with_retry(flaky) == 'done'\nassert len(calls) == 3"),
+    ("library_result",
+     "from scipy import stats\ndef compare_groups(a, b):\n    return stats.ttest_ind(a, b)",
+     "from scipy.stats import ttest_ind\ndef compare_groups(a, b):\n    result = ttest_ind(a, b, equal_var=True)\n    return result",
+     "from scipy import stats\ndef compare_groups(a, b):\n    return stats.mannwhitneyu(a, b)",
+     "import pytest\nfrom scipy import stats\na, b = [1.0, 2.0, 3.0, 4.0], [2.5, 3.5, 4.5, 8.0]\nres = compare_groups(a, b)\nexpected = stats.ttest_ind(a, b)\n"
+     "assert res.pvalue == pytest.approx(expected.pvalue)\nstat, p = res\nassert stat == pytest.approx(expected.statistic)"),
+    ("pipeline_steps",
+     "from sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.linear_model import LogisticRegression\ndef build_pipeline(X, y):\n    return make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)",
+     "from sklearn.pipeline import Pipeline\nfrom sklearn.preprocessing import StandardScaler\nfrom sklearn.linear_model import LogisticRegression\ndef build_pipeline(X, y):\n    steps = [('standardscaler', StandardScaler()), ('logisticregression', LogisticRegression(C=1.0))]\n    pipe = Pipeline(steps)\n    pipe.fit(X, y)\n    return pipe",
+     "from sklearn.pipeline import make_pipeline\nfrom sklearn.linear_model import LogisticRegression\ndef build_pipeline(X, y):\n    return make_pipeline(LogisticRegression()).fit(X, y)",
+     "X = np.array([[0.0, 100.0], [1.0, 300.0], [2.0, 200.0], [3.0, 400.0]])\ny = np.array([0, 0, 1, 1])\npipe = build_pipeline(X, y)\n"
+     "assert list(pipe.named_steps) == ['standardscaler', 'logisticregression']\nscaler = pipe.named_steps['standardscaler']\nnp.testing.assert_allclose(scaler.mean_, [1.5, 250.0])"),
 ]
 
 
