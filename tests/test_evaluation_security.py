@@ -202,3 +202,20 @@ def test_a_students_cell_cannot_replace_a_tests_helper(tmp_path, zygote):
     assert honest[0] == {"q1": 1, "q2": 1}, honest[1]  # the test's own `result` gave way
     cheat = graded("def close_enough(a, b):\n    return True\nresult = 0")
     assert cheat[0] == {"q1": 1, "q2": 0}, cheat[1]
+
+
+def test_a_module_the_student_writes_runs_only_in_its_process(tmp_path, zygote):
+    """A test's ``import tools`` of a module the student wrote gets a handle: its functions run in
+    the student's process, never in the grader; a file named like a library (``pandas.py``) is
+    never what the test's ``import pandas`` finds."""
+    writes = ("with open('tools.py', 'w') as handle:\n"
+              "    handle.write('import os\\ndef where():\\n    return os.getpid()\\n')\n"
+              "with open('pandas.py', 'w') as handle:\n"
+              "    handle.write('FAKE = True\\n')\n"
+              "def double(x):\n    return 2 * x")
+    source = exercise(tmp_path, "import math", "def double(x):\n    return 2 * x",
+                      ["import os\nfrom tools import where\nassert where() != os.getpid()\nimport tools\n"
+                       "assert tools.where() == where()",
+                       "import pandas\nassert not hasattr(pandas, 'FAKE') and hasattr(pandas, 'DataFrame')"])
+    result = grade(source, tmp_path, writes, zygote=zygote)
+    assert result.points == 2, result.questions[0].feedback

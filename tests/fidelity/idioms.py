@@ -281,6 +281,26 @@ IDIOMS = [
      "from sklearn.pipeline import make_pipeline\nfrom sklearn.linear_model import LogisticRegression\ndef build_pipeline(X, y):\n    return make_pipeline(LogisticRegression()).fit(X, y)",
      "X = np.array([[0.0, 100.0], [1.0, 300.0], [2.0, 200.0], [3.0, 400.0]])\ny = np.array([0, 0, 1, 1])\npipe = build_pipeline(X, y)\n"
      "assert list(pipe.named_steps) == ['standardscaler', 'logisticregression']\nscaler = pipe.named_steps['standardscaler']\nnp.testing.assert_allclose(scaler.mean_, [1.5, 250.0])"),
+    ("cell_saves_file",
+     "clean = pd.DataFrame({'role': ['a', 'b'], 'pay': [1, 2]})\nclean.to_csv('clean.csv', index=False)",
+     "import csv\nwith open('clean.csv', 'w', newline='') as handle:\n    writer = csv.writer(handle)\n    writer.writerow(['role', 'pay'])\n    writer.writerows([['a', 1], ['b', 2]])",
+     "clean = pd.DataFrame({'role': ['a', 'b'], 'pay': [1, 2]})\nclean.to_csv('clean.csv')",
+     "back = pd.read_csv('clean.csv')\nassert back.columns.tolist() == ['role', 'pay']\nassert back['pay'].sum() == 3"),
+    ("student_module",
+     "with open('pay_tools.py', 'w') as handle:\n    handle.write('def raise_pay(pay, percent):\\n    return round(pay * (1 + percent / 100), 2)\\n')",
+     "%%writefile pay_tools.py\ndef raise_pay(pay, percent):\n    return round(pay + pay * percent / 100, 2)",
+     "%%writefile pay_tools.py\ndef raise_pay(pay, percent):\n    return pay + percent",
+     "from pay_tools import raise_pay\nassert raise_pay(100, 5) == 105.0\nassert raise_pay(80, 10) == 88.0\nimport pay_tools\nassert pay_tools.raise_pay(10, 50) == 15.0"),
+    ("cell_magic_time",
+     "median_pay = float(np.median([52, 61, 75, 90]))",
+     "%%time\nvalues = sorted([52, 61, 75, 90])\nmedian_pay = (values[1] + values[2]) / 2",
+     "%%time\nmedian_pay = sum([52, 61, 75, 90]) / 4",
+     "assert median_pay == 68.0"),
+    ("cell_magic_capture",
+     "n_trained = len([model for model in ('tree', 'forest', 'boosting')])",
+     "%%capture training_log\nprint('training...')\n%time n_trained = 3",
+     "%%capture training_log\nprint('training...')",
+     "assert n_trained == 3"),
 ]
 
 

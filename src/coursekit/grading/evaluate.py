@@ -104,13 +104,37 @@ def _display(*objects, **kwargs):
         print(repr(obj))
 
 
+class TestBuiltins(dict):
+    """The builtins a test sees: Python's own, read when used (so a test's ``mock.patch`` of one
+    shows), and an ``import`` that also finds the modules the student wrote in the work folder,
+    as handles on them in the student's process (the grader never imports a student's file)."""
+
+    def __init__(self, session: Session):
+        super().__init__(__import__=self.import_module)
+        self.session = session
+
+    def __missing__(self, name):
+        try:
+            return getattr(builtins, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def import_module(self, name, globals=None, locals=None, fromlist=(), level=0):
+        try:
+            return builtins.__import__(name, globals, locals, fromlist, level)
+        except ModuleNotFoundError as missing:
+            if level or missing.name != name.partition(".")[0] or not self.session.written_by_student(name):
+                raise
+        return self.session.student_module(name, fromlist)
+
+
 class TestScope(MutableMapping):
     """The namespace test cells run in: the test's own names, and the student's read on demand."""
 
     def __init__(self, session: Session, fixed: dict | None = None):
         self.session = session
-        shell = QuietShell()
-        self.globals: dict = {"__builtins__": builtins, "__name__": "__main__", "get_ipython": lambda: shell,
+        shell = QuietShell(self, may_run_files=False)  # %run would run a student's file in the grader
+        self.globals: dict = {"__builtins__": TestBuiltins(session), "__name__": "__main__", "get_ipython": lambda: shell,
                               "display": _display, "super": test_super}
         self.own: set[str] = {"get_ipython", "display", "super"}  # names a test cell bound (or a kernel provides)
         self.student: set[str] = set()      # names whose value is the student's
@@ -118,6 +142,7 @@ class TestScope(MutableMapping):
         self.fixed = dict(fixed or {})      # setup values from the source's own run
         self.fixed_now: dict = {}
         session.on_refresh = self.refresh
+        shell.run_globals = self.globals
 
     def begin(self, code: str) -> None:
         """Before a test cell: fetch its free names in one round trip (this also syncs files and random state)."""

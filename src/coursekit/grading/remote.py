@@ -357,6 +357,8 @@ class Session:
             module = sys.modules.get(name)
             if module is not None and not name.startswith("__"):
                 return module  # the grader's own, unpatched; never one imported on the student's word
+            if self.written_by_student(name):  # the student's own module (%%writefile tools.py): a handle
+                return self.proxy(number, None)
             return codec.Unsupported(f"module {name}", "the grader has not loaded it (import it in a setup cell)")
         return self.proxy(number, data.get("cls"))
 
@@ -428,6 +430,18 @@ class Session:
             namespace["__dataclass_fields__"] = model.__dataclass_fields__
             namespace["__dataclass_params__"] = model.__dataclass_params__
         return RemoteClass(name, (Remote,), namespace)
+
+    def written_by_student(self, name: str) -> bool:
+        """A module whose source is in the work folder (``tools.py``, ``tools/__init__.py``), not a library's."""
+        top = name.partition(".")[0]
+        if self.workdir is None or not top.isidentifier():
+            return False
+        return (self.workdir / f"{top}.py").is_file() or (self.workdir / top / "__init__.py").is_file()
+
+    def student_module(self, name: str, fromlist) -> object:
+        """A test's ``import tools`` of a module the student wrote: imported in the student's process,
+        a handle here (``import a.b`` binds ``a``, as Python's import does)."""
+        return self.ask("module", name=name if fromlist or "." not in name else name.partition(".")[0])
 
     def subclass(self, name: str, bases: tuple, namespace: dict) -> type:
         """A test's subclass of student classes, made in the student's process: its methods are the

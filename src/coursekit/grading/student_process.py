@@ -70,14 +70,88 @@ def _plain_bases() -> tuple:
 
 
 
+class CapturedOutput:
+    """What ``%%capture name`` keeps, as IPython's CapturedIO shows it to later code."""
+
+    def __init__(self, stdout: str, stderr: str):
+        self.stdout, self.stderr, self.outputs = stdout, stderr, []
+
+    def show(self):
+        sys.stdout.write(self.stdout)
+        sys.stderr.write(self.stderr)
+
+    __call__ = show
+
+
 class QuietShell:
-    """Enough of IPython's shell for cells (and tests) that use magics or ``!`` commands: they do nothing."""
+    """Enough of IPython's shell for cells (and tests) that use magics or ``!`` commands.
 
-    def run_line_magic(self, *args, **kwargs):
+    Magics that run Python do so, in the namespace of the cell, as in a kernel: ``%time`` and
+    ``%%time`` (and ``%%prun``) run their code, ``%%capture`` runs it and keeps what it printed,
+    ``%%writefile`` writes its file, ``%run`` runs a script where that is allowed (never in the
+    grader: the file may be the student's). The others (``%matplotlib``, ``%load_ext``, ``%timeit``,
+    ``!pip``) do nothing. ``namespace`` is where the cell runs: a dict, or a test's scope.
+    """
+
+    def __init__(self, namespace=None, run_globals=None, may_run_files: bool = True):
+        self.namespace, self.may_run_files = namespace, may_run_files
+        self.run_globals = run_globals  # the globals beside a non-dict namespace (a test scope)
+
+    def run_code(self, code: str) -> None:
+        if self.namespace is None:
+            return
+        compiled = compile(_to_python(code), "<magic>", "exec")
+        if self.run_globals is None:
+            exec(compiled, self.namespace)
+        else:
+            exec(compiled, self.run_globals, self.namespace)
+
+    def run_line_magic(self, name, line="", *args, **kwargs):
+        if name == "time":
+            self.run_code(line)
+        elif name == "run" and self.may_run_files and self.namespace is not None:
+            self.run_script(line)
         return None
 
-    def run_cell_magic(self, *args, **kwargs):
+    def run_cell_magic(self, name, line="", cell="", *args, **kwargs):
+        if name in ("time", "prun"):
+            self.run_code(cell)
+        elif name == "capture":
+            out, err, saved = io.StringIO(), io.StringIO(), (sys.stdout, sys.stderr)
+            sys.stdout, sys.stderr = out, err
+            try:
+                self.run_code(cell)
+            finally:
+                sys.stdout, sys.stderr = saved
+            words = [w for w in _str(line).split() if not w.startswith("-")]
+            if words and words[0].isidentifier() and self.namespace is not None:
+                self.namespace[words[0]] = CapturedOutput(out.getvalue(), err.getvalue())
+        elif name == "writefile":
+            words = _str(line).split()
+            append = "-a" in words or "--append" in words
+            names = [w for w in words if not w.startswith("-")]
+            if names:
+                existed = os.path.exists(names[0])
+                with open(names[0], "a" if append else "w") as handle:
+                    handle.write(cell)
+                print(("Appending to " if append else "Overwriting " if existed else "Writing ") + names[0])
         return None
+
+    def run_script(self, line: str) -> None:
+        """``%run script.py``: the script runs as ``__main__``; its names join the notebook's."""
+        words = _str(line).split()
+        if not words:
+            return
+        with open(words[0]) as handle:
+            code = compile(handle.read(), words[0], "exec")
+        script = {"__name__": "__main__", "__file__": words[0], "__builtins__": builtins}
+        saved_argv = sys.argv
+        sys.argv = words
+        try:
+            exec(code, script)
+        finally:
+            sys.argv = saved_argv
+        self.namespace.update({k: v for k, v in script.items() if not (k.startswith("__") and k.endswith("__"))})
 
     def system(self, *args, **kwargs):
         return None
@@ -147,9 +221,9 @@ class Server:
 
     def __init__(self, channel: socket.socket):
         self.channel = channel
-        self.shell = QuietShell()
         self.namespace: dict = {"__name__": "__main__", "get_ipython": lambda: self.shell,
                                 "__builtins__": builtins}
+        self.shell = QuietShell(self.namespace)
         self.objects: dict[int, object] = {}
         self.numbers: dict[int, int] = {}
         self.described: set[int] = set()
@@ -301,7 +375,9 @@ class Server:
         self.watched[name] = (value, encoded)
         return encoded
 
-    def sync(self, reply: dict, with_files: bool) -> None:
+    def sync(self, reply: dict) -> None:
+        """What student code changed that a kernel shares with the test: random states, names the
+        test read, files (a cell that saves ``clean.csv``: the next test reads it)."""
         try:
             state = random_state()
             if not same_random(state, self.random_raw):
@@ -314,10 +390,9 @@ class Server:
         fresh = self.refresh()
         if fresh:
             reply["refresh"] = fresh
-        if with_files:
-            files = self.files_changed()
-            if files:
-                reply["files"] = files
+        files = self.files_changed()
+        if files:
+            reply["files"] = files
 
     # --- the operations ----------------------------------------------------------------------
     def target(self, request):
@@ -498,7 +573,7 @@ class Server:
             reply["stdout"] = buffer.getvalue()
         if op not in _RUNS_NO_STUDENT_CODE:
             try:
-                self.sync(reply, with_files=capture)
+                self.sync(reply)
             except BaseException:
                 pass
         if self.pending_classes:
