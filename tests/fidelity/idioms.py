@@ -301,6 +301,16 @@ IDIOMS = [
      "%%capture training_log\nprint('training...')\n%time n_trained = 3",
      "%%capture training_log\nprint('training...')",
      "assert n_trained == 3"),
+    ("display_call",
+     "summary = pd.DataFrame({'n': [3]})\ndisplay(summary)",
+     "from IPython.display import display\nsummary = pd.DataFrame({'n': [1 + 2]})\ndisplay(summary.head())",
+     "summary = pd.DataFrame({'n': [4]})\ndisplay(summary)",
+     "assert summary['n'].tolist() == [3]"),
+    ("captured_stderr",
+     "import sys\ndef warn_user(msg):\n    print('warning:', msg, file=sys.stderr)",
+     "import sys\ndef warn_user(msg):\n    sys.stderr.write(f'warning: {msg}\\n')",
+     "def warn_user(msg):\n    print('warning:', msg)",
+     "import io, contextlib\nbuffer = io.StringIO()\nwith contextlib.redirect_stderr(buffer):\n    warn_user('low memory')\nassert buffer.getvalue() == 'warning: low memory\\n'"),
 ]
 
 

@@ -522,6 +522,8 @@ class Session:
                     self.descriptions.setdefault(int(key), desc)
         if isinstance(reply.get("stdout"), str):
             sys.stdout.write(reply["stdout"][: 1 << 20])
+        if isinstance(reply.get("stderr"), str):
+            sys.stderr.write(reply["stderr"][: 1 << 20])
         for warning in (reply.get("warnings") or [])[:50] if isinstance(reply.get("warnings"), list) else []:
             self.warn_again(warning)
         if "random" in reply:

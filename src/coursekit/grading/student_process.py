@@ -70,6 +70,11 @@ def _plain_bases() -> tuple:
 
 
 
+def _display(*objects, **kwargs):
+    """``display(df)`` in a notebook: shown in the page, not printed; nothing to show here."""
+    return None
+
+
 class CapturedOutput:
     """What ``%%capture name`` keeps, as IPython's CapturedIO shows it to later code."""
 
@@ -224,6 +229,7 @@ class Server:
         self.namespace: dict = {"__name__": "__main__", "get_ipython": lambda: self.shell,
                                 "__builtins__": builtins}
         self.shell = QuietShell(self.namespace)
+        _setattr(builtins, "display", _display)  # a kernel's builtin: rich output, none on stdout
         self.objects: dict[int, object] = {}
         self.numbers: dict[int, int] = {}
         self.described: set[int] = set()
@@ -539,8 +545,8 @@ class Server:
         reply = {"id": request.get("id")}
         op = request.get("op")
         capture = op not in ("exec",)
-        saved = sys.stdout
-        buffer = _CappedText() if capture else None
+        saved, saved_errors = sys.stdout, sys.stderr
+        buffer, errors = (_CappedText(), _CappedText()) if capture else (None, None)
         try:
             for name in request.get("watch", ())[:10000]:  # names a test read before this copy was made
                 if _isinstance(name, _str) and name in self.namespace:
@@ -551,14 +557,14 @@ class Server:
                 self.put_files(request["files"])
             replaced = self.lend_builtins(request.get("builtins"))
             if capture:
-                sys.stdout = buffer
+                sys.stdout, sys.stderr = buffer, errors
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always" if capture else "default")
                     result = self.perform(op, request, reply)
             finally:
                 if capture:
-                    sys.stdout = saved
+                    sys.stdout, sys.stderr = saved, saved_errors
                 for name, original in replaced.items():
                     _setattr(builtins, name, original)
             if capture and caught:  # the test may expect them (pytest.warns): they are raised there again
@@ -571,6 +577,8 @@ class Server:
             reply.update(ok=False, error=self.error(exc))
         if capture and buffer.getvalue():
             reply["stdout"] = buffer.getvalue()
+        if capture and errors.getvalue():
+            reply["stderr"] = errors.getvalue()
         if op not in _RUNS_NO_STUDENT_CODE:
             try:
                 self.sync(reply)
