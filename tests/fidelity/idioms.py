@@ -311,6 +311,11 @@ IDIOMS = [
      "import sys\ndef warn_user(msg):\n    sys.stderr.write(f'warning: {msg}\\n')",
      "def warn_user(msg):\n    print('warning:', msg)",
      "import io, contextlib\nbuffer = io.StringIO()\nwith contextlib.redirect_stderr(buffer):\n    warn_user('low memory')\nassert buffer.getvalue() == 'warning: low memory\\n'"),
+    ("process_pool",
+     "import multiprocessing as mp\ndef _square(x):\n    return x * x\ndef parallel_squares(xs):\n    with mp.Pool(2) as pool:\n        return pool.map(_square, xs)",
+     "from concurrent.futures import ProcessPoolExecutor\ndef _square(x):\n    return x ** 2\ndef parallel_squares(xs):\n    with ProcessPoolExecutor(2) as executor:\n        return list(executor.map(_square, xs))",
+     "def parallel_squares(xs):\n    return [x * 2 for x in xs]",
+     "assert parallel_squares([1, 2, 3]) == [1, 4, 9]"),
 ]
 
 

@@ -226,8 +226,12 @@ class Server:
 
     def __init__(self, channel: socket.socket):
         self.channel = channel
-        self.namespace: dict = {"__name__": "__main__", "get_ipython": lambda: self.shell,
-                                "__builtins__": builtins}
+        # the notebook's namespace is the __main__ module, as in a kernel: pickle (multiprocessing,
+        # joblib), typing and inspect find the student's functions and classes there
+        main = types.ModuleType("__main__")
+        main.__dict__.update({"get_ipython": lambda: self.shell, "__builtins__": builtins})
+        sys.modules["__main__"] = main
+        self.namespace: dict = main.__dict__
         self.shell = QuietShell(self.namespace)
         _setattr(builtins, "display", _display)  # a kernel's builtin: rich output, none on stdout
         self.objects: dict[int, object] = {}
