@@ -316,6 +316,11 @@ IDIOMS = [
      "from concurrent.futures import ProcessPoolExecutor\ndef _square(x):\n    return x ** 2\ndef parallel_squares(xs):\n    with ProcessPoolExecutor(2) as executor:\n        return list(executor.map(_square, xs))",
      "def parallel_squares(xs):\n    return [x * 2 for x in xs]",
      "assert parallel_squares([1, 2, 3]) == [1, 4, 9]"),
+    ("defined_check",
+     "answer_total = 10 + 5",
+     "answer_total = sum([10, 5])",
+     "answer_sum = 15",
+     "assert 'answer_total' in globals(), 'define answer_total'\nassert globals()['answer_total'] == 15\nassert 'answer_total' in dir()"),
 ]
 
 

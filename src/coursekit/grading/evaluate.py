@@ -17,6 +17,7 @@ import contextlib
 import copy
 import io
 import os
+import sys
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -109,9 +110,18 @@ class TestBuiltins(dict):
     shows), and an ``import`` that also finds the modules the student wrote in the work folder,
     as handles on them in the student's process (the grader never imports a student's file)."""
 
-    def __init__(self, session: Session):
-        super().__init__(__import__=self.import_module)
-        self.session = session
+    def __init__(self, session: Session, scope: "TestScope"):
+        super().__init__(__import__=self.import_module, dir=self.dir)
+        self.session, self.scope = session, scope
+
+    def dir(self, *args):
+        """``dir()`` in a test cell lists the student's names too, as one kernel namespace would."""
+        if args:
+            return builtins.dir(*args)
+        names = sys._getframe(1).f_locals
+        if names is not self.scope:
+            return sorted(names)
+        return sorted(set(self.scope.globals) | set(self.session.ask("names")))
 
     def __missing__(self, name):
         try:
@@ -128,14 +138,30 @@ class TestBuiltins(dict):
         return self.session.student_module(name, fromlist)
 
 
+class TestGlobals(dict):
+    """The globals of test code: the test's own names, and the student's read when asked for, as in
+    one kernel namespace (``globals()['answer']``, ``'answer' in globals()``, a helper function the
+    test defines that reads a student's name)."""
+
+    def __init__(self, scope: "TestScope", **names):
+        super().__init__(**names)
+        self.scope = scope
+
+    def __missing__(self, name):
+        return self.scope.student_value(name)
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or self.scope.student_has(name)
+
+
 class TestScope(MutableMapping):
     """The namespace test cells run in: the test's own names, and the student's read on demand."""
 
     def __init__(self, session: Session, fixed: dict | None = None):
         self.session = session
         shell = QuietShell(self, may_run_files=False)  # %run would run a student's file in the grader
-        self.globals: dict = {"__builtins__": TestBuiltins(session), "__name__": "__main__", "get_ipython": lambda: shell,
-                              "display": _display, "super": test_super}
+        self.globals = TestGlobals(self, __builtins__=TestBuiltins(session, self), __name__="__main__",
+                                   get_ipython=lambda: shell, display=_display, super=test_super)
         self.own: set[str] = {"get_ipython", "display", "super"}  # names a test cell bound (or a kernel provides)
         self.student: set[str] = set()      # names whose value is the student's
         self.borrowed: set[str] = set()     # names ever read from the student: rebinding them reaches it
@@ -205,6 +231,10 @@ class TestScope(MutableMapping):
     def __getitem__(self, name):
         if name in self.own or name in self.student:
             return self.globals[name]
+        return self.student_value(name)
+
+    def student_value(self, name):
+        """A name no test cell bound: the setup's value or the student's (KeyError: neither has it)."""
         if name in self.fixed:
             return self.fixed_value(name)
         if name.startswith("__") or hasattr(builtins, name):
@@ -212,7 +242,14 @@ class TestScope(MutableMapping):
         self.take(name, self.session.ask("get", names=[name]).get(name, {"__missing__": name}))
         if name not in self.student:
             raise KeyError(name)
-        return self.globals[name]
+        return dict.__getitem__(self.globals, name)
+
+    def student_has(self, name) -> bool:
+        try:
+            self.student_value(name)
+        except KeyError:
+            return False
+        return True
 
     def __setitem__(self, name, value):
         if getattr(value, "__name__", None) == "matplotlib.pyplot" and type(value).__name__ == "module":
@@ -232,7 +269,7 @@ class TestScope(MutableMapping):
             self.student.discard(name)
             self.globals.pop(name, None)
             return
-        if name not in self.globals:
+        if not dict.__contains__(self.globals, name):
             raise KeyError(name)
         del self.globals[name]
         self.own.discard(name)

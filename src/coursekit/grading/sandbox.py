@@ -336,6 +336,8 @@ class CopyOnFirstUse:
             if message.get("op") == "get" and set(message) <= {"op", "names"}:
                 self.read += [n for n in message["names"] if isinstance(n, str)]
                 return self.sandbox.request(dict(message, peek=True), deadline, on_callback)
+            if message == {"op": "names"}:  # dir(): the names alone
+                return self.sandbox.request(message, deadline, on_callback)
             self.saved = self.before_fork()
             self.copy = self.sandbox.fork(deadline)
             if self.read:  # the copy watches them, as the process would have: student code may rebind them

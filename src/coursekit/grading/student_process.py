@@ -56,7 +56,7 @@ _OBJECT_DEFAULTS = {name: _getattr(object, name, None) for name in SPECIAL}
 # aside), so nothing it shares with the test can have moved; "module" may import a module the
 # student planted, so it is not here
 LENT_BUILTINS = ("input", "print")  # builtins a test may patch for the student's code
-_RUNS_NO_STUDENT_CODE = frozenset({"get", "setname", "delname", "silence", "fork", "reap"})
+_RUNS_NO_STUDENT_CODE = frozenset({"get", "names", "setname", "delname", "silence", "fork", "reap"})
 
 
 def _plain_bases() -> tuple:
@@ -468,6 +468,8 @@ class Server:
             self.namespace.pop(request["name"], None)
             self.watched.pop(request["name"], None)
             return None
+        if op == "names":  # a test's dir()
+            return _sorted(k for k in self.namespace if _isinstance(k, _str) and not k.startswith("_"))
         if op == "sync":
             return None
         if op == "silence":
