@@ -121,6 +121,11 @@ def _attrs(text: str, where: str) -> dict:
     return attrs
 
 
+def uses_ipython_syntax(source: str) -> bool:
+    """Magics, ``!`` commands or ``?`` help: the cell needs IPython's translation to run as Python."""
+    return any(ln.lstrip().startswith(("%", "!")) or ln.rstrip().endswith("?") for ln in source.splitlines())
+
+
 def cell_label(index: int, source: str) -> str:
     """A cell as an author finds it in JupyterLab (which shows no numbers): its number and first line."""
     first = next((line.strip() for line in source.splitlines() if line.strip()), "")

@@ -22,6 +22,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from coursekit.exercise.parse import uses_ipython_syntax
 from coursekit.grading import codec
 from coursekit.grading.guard import files_of
 from coursekit.grading.remote import Session, is_student_exception, test_super
@@ -86,8 +87,8 @@ def assigned_names(code: str) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def as_python(code: str) -> str:
     """A test cell may use IPython syntax (``%matplotlib inline``, ``%time``), as it can in nbgrader's
-    kernel: such a cell is translated to Python; the magics then do nothing."""
-    if any(line.lstrip().startswith(("%", "!")) for line in code.splitlines()):
+    kernel: such a cell is translated to Python (see QuietShell for what each magic does)."""
+    if uses_ipython_syntax(code):
         from IPython.core.inputtransformer2 import TransformerManager
         return TransformerManager().transform_cell(code)
     return code

@@ -376,8 +376,8 @@ class _Run:
 
     def close(self) -> None:
         if self.sandbox is not None:
+            self.sandbox.kill()  # first: it waits until everything printed has been read
             self.output += self.sandbox.output
-            self.sandbox.kill()
             self.sandbox = None
             self.session = None
 

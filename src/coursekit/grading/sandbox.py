@@ -24,7 +24,8 @@ from pathlib import Path
 from coursekit.grading import protocol, wire
 from coursekit.grading.confine import THREAD_ENV, Limits
 
-DEFAULT_PRELOAD = ("numpy", "pandas", "IPython.core.inputtransformer2")
+DEFAULT_PRELOAD = ("numpy", "pandas")
+IPYTHON_SYNTAX = "IPython.core.inputtransformer2"  # preloaded when the source has magics (5 MB a process)
 BASE_UID = 64000
 START_SECONDS = 20.0
 
@@ -368,7 +369,10 @@ def preload_modules_of(notebook: Path) -> list[str]:
 
 def _imported_at_top(sources: list[str]) -> list[str]:
     import ast
+    from coursekit.exercise.parse import uses_ipython_syntax
     names = list(DEFAULT_PRELOAD)
+    if any(uses_ipython_syntax(source) for source in sources):
+        names.append(IPYTHON_SYNTAX)
     for source in sources:
         try:
             tree = ast.parse(source)

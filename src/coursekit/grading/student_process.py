@@ -28,6 +28,7 @@ import traceback
 import types
 import warnings
 
+from coursekit.exercise.parse import uses_ipython_syntax
 from coursekit.grading import codec, protocol
 
 # Bound at import, before any student code runs, so patched builtins cannot break the replies.
@@ -167,8 +168,7 @@ class QuietShell:
 
 def _to_python(source: str) -> str:
     """IPython syntax (magics, ``!`` commands, ``?`` help) as Python; plain Python as it is (faster)."""
-    lines = source.splitlines()
-    if not any(ln.lstrip().startswith(("%", "!")) or ln.rstrip().endswith("?") for ln in lines):
+    if not uses_ipython_syntax(source):
         return source
     try:
         from IPython.core.inputtransformer2 import TransformerManager
@@ -593,6 +593,11 @@ class Server:
         if self.pending_classes:
             reply["classes"] = self.pending_classes
             self.pending_classes = {}
+        for stream in (sys.__stdout__, sys.__stderr__):  # what a cell printed is out before its reply
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
         return reply
 
     def subclass(self, request):
@@ -862,6 +867,28 @@ def main(channel_fd: int) -> None:
     channel = socket.socket(fileno=channel_fd)
     sys.argv = ["student"]
     Server(channel).serve()
+
+
+def rehearse() -> None:
+    """Run the common requests once in the fork server (a cell with pandas, a read, a call with a
+    DataFrame): every student process forked after starts with that code warm (Python 3.11
+    specializes bytecode in place on first run), so it runs sooner and copies fewer pages."""
+    import tempfile
+    here, main = os.getcwd(), sys.modules.get("__main__")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            os.chdir(folder)
+            server = Server(None)
+            server.handle({"op": "exec", "code": "import numpy as np\nimport pandas as pd\n"
+                           "frame = pd.DataFrame({'a': [1.0, 2.0], 'b': ['x', 'y']})\n"
+                           "def double(df):\n    return df['a'] * 2\nvalue = frame['a'].sum()"})
+            values = server.handle({"op": "get", "names": ["frame", "value", "double"]})["values"]
+            argument = codec.encode(server.namespace["frame"])
+            server.handle({"op": "call", "target": values["double"]["__ref__"], "args": [argument]})
+    finally:
+        os.chdir(here)
+        sys.modules["__main__"] = main
+        gc.collect()  # the rehearsal's own objects are not frozen into every student process
 
 
 def serve(channel: socket.socket) -> None:

@@ -128,6 +128,10 @@ def main() -> None:
         except Exception:  # a module the exercise does not need in the end; the student will see it
             pass
     confine.pin_thread_pools()
+    try:
+        student_process.rehearse()
+    except Exception:  # only ever a warm-up
+        pass
     gc.freeze()  # the imported modules' objects: never scanned again, so forked copies do not copy their pages
     serve(control)
 
