@@ -550,7 +550,9 @@ class Server:
         self.reap_copies()
         reply = {"id": request.get("id")}
         op = request.get("op")
-        capture = op not in ("exec",)
+        # what student code prints while a test calls it goes to the test; the rest (cells, and any
+        # thread printing meanwhile) to the output kept for the feedback, never to the grader's terminal
+        capture = op not in ("exec", "resend_files") and op not in _RUNS_NO_STUDENT_CODE
         saved, saved_errors = sys.stdout, sys.stderr
         buffer, errors = (_CappedText(), _CappedText()) if capture else (None, None)
         try:
