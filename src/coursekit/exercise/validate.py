@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,9 +104,12 @@ def run_problems(assignment: Assignment, timeout: float) -> list[str]:
             shutil.copy2(data_file, Path(folder) / data_file.name)
         try:
             with ipc_config() as config:
+                # the kernel's own log (ipykernel reports a race of its sockets at shutdown now and
+                # then, with a traceback) is not the author's business: cells report through Jupyter
                 NotebookClient(nb, config=config, timeout=int(timeout), allow_errors=True,
                                resources={"metadata": {"path": folder}},
-                               on_cell_start=lambda cell, cell_index: started.append(cell_index)).execute()
+                               on_cell_start=lambda cell, cell_index: started.append(cell_index)
+                               ).execute(stderr=subprocess.DEVNULL)
         except CellTimeoutError:
             where = cell_label(started[-1], nb.cells[started[-1]].source) if started else "a cell"
             return [f"{assignment.path}: {where} did not finish within {timeout:g} s"]
