@@ -321,6 +321,12 @@ IDIOMS = [
      "answer_total = sum([10, 5])",
      "answer_sum = 15",
      "assert 'answer_total' in globals(), 'define answer_total'\nassert globals()['answer_total'] == 15\nassert 'answer_total' in dir()"),
+    ("student_decorator",
+     "import functools\ndef count_calls(f):\n    @functools.wraps(f)\n    def inner(*args, **kwargs):\n        inner.calls += 1\n        return f(*args, **kwargs)\n    inner.calls = 0\n    return inner",
+     "from functools import wraps\ndef count_calls(func):\n    @wraps(func)\n    def wrapper(*args, **kwargs):\n        wrapper.calls = wrapper.calls + 1\n        return func(*args, **kwargs)\n    wrapper.calls = 0\n    return wrapper",
+     "def count_calls(f):\n    def inner(*args, **kwargs):\n        inner.calls += 1\n        return f(*args, **kwargs)\n    inner.calls = 0\n    return inner",
+     "@count_calls\ndef add(a, b):\n    'Add two numbers.'\n    return a + b\nassert add(2, 3) == 5 and add(1, 1) == 2\nassert add.calls == 2\n"
+     "assert add.__name__ == 'add' and add.__doc__ == 'Add two numbers.'"),
 ]
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from coursekit.grading import codec
 from coursekit.grading.sandbox import Sandbox
-from coursekit.grading.student_process import (LENT_BUILTINS, MAX_FILES, random_state, regular_files, same_random,
+from coursekit.grading.student_process import (LENT_BUILTINS, MAX_FILES, NAMING_ATTRIBUTES, random_state, regular_files, same_random,
                                                 seed_random, set_random_state)
 
 MAX_FILE_BYTES = 8 << 20
@@ -627,6 +627,12 @@ class Session:
                 result = target(*args, **kwargs)
             elif action == "getattr":
                 name = str(message.get("name", ""))
+                if name in NAMING_ATTRIBUTES:  # what functools.wraps copies: a string, or None
+                    result = getattr(target, name, None)
+                    if not isinstance(result, str):
+                        raise AttributeError(name)
+                    reply.update(ok=True, value=result)
+                    return reply
                 if name.startswith("_"):
                     raise AttributeError(name)
                 result = getattr(target, name)

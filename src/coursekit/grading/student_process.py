@@ -57,6 +57,8 @@ _OBJECT_DEFAULTS = {name: _getattr(object, name, None) for name in SPECIAL}
 # aside), so nothing it shares with the test can have moved; "module" may import a module the
 # student planted, so it is not here
 LENT_BUILTINS = ("input", "print")  # builtins a test may patch for the student's code
+# a lent object's names, read by a student's decorator (functools.wraps): plain strings
+NAMING_ATTRIBUTES = ("__name__", "__qualname__", "__doc__", "__module__")
 _RUNS_NO_STUDENT_CODE = frozenset({"get", "names", "setname", "delname", "silence", "fork", "reap"})
 
 
@@ -201,9 +203,13 @@ class GraderObject:
         return self._ck_server.callback(self._ck_gid, "call", args=args, kwargs=kwargs)
 
     def __getattr__(self, name):
-        if name.startswith("_"):
+        if name.startswith("_") and name not in NAMING_ATTRIBUTES:
             raise AttributeError(name)
         return self._ck_server.callback(self._ck_gid, "getattr", name=name)
+
+    @property
+    def __doc__(self):  # the lent function's, not this class's (functools.wraps copies it)
+        return self._ck_server.callback(self._ck_gid, "getattr", name="__doc__")
 
     def __iter__(self):
         return self._ck_server.callback(self._ck_gid, "iter")
