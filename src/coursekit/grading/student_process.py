@@ -627,11 +627,11 @@ class Server:
     def lend_builtins(self, lent) -> dict:
         """The test patched ``input`` or ``print`` (``mock.patch('builtins.input', ...)``): the student's
         code uses the test's stand-in during this request, as it would in one kernel. The originals."""
-        replaced = {}
-        for name, data in (lent.items() if _isinstance(lent, dict) else ()):
-            if name in LENT_BUILTINS:
-                replaced[name] = _getattr(builtins, name)
-                _setattr(builtins, name, self.decode(data))
+        stand_ins = {name: self.decode(data) for name, data in (lent.items() if _isinstance(lent, dict) else ())
+                     if name in LENT_BUILTINS}  # all decoded first: a bad one leaves no builtin replaced
+        replaced = {name: _getattr(builtins, name) for name in stand_ins}
+        for name, stand_in in stand_ins.items():
+            _setattr(builtins, name, stand_in)
         return replaced
 
     def error(self, exc: BaseException) -> dict:
