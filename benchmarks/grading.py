@@ -240,6 +240,15 @@ def cluster_mode(ns: list[int], worker_counts: list[int]) -> None:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def compile_coursekit() -> None:
+    """Compile coursekit's modules, as ``make install`` and pip do (nbgrader's were compiled when pip
+    installed it): where PYTHONDONTWRITEBYTECODE is set, uncompiled modules are compiled again by
+    every command, in the grader and in its fork server."""
+    import compileall
+    import coursekit
+    compileall.compile_dir(Path(coursekit.__file__).parent, quiet=1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[40, 200])
@@ -252,6 +261,7 @@ def main() -> None:
     parser.add_argument("--cluster-workers", type=int, nargs="+", default=None, metavar="K",
                         help="grade on a local Dask cluster with K worker processes, for each K given")
     args = parser.parse_args()
+    compile_coursekit()
     if args.cluster_workers:
         cluster_mode(args.n, args.cluster_workers)
         return
