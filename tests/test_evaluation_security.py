@@ -67,6 +67,10 @@ def test_rebinding_setup_data_earns_nothing(tmp_path, zygote):
     # an int subclass that says it is equal to everything
     "class Liar(float):\n    def __eq__(self, other): return True\n    def __sub__(self, other): return 0.0\n"
     "def half(x):\n    return Liar(0)",
+    # an enum of floats with a doctored __eq__: not rebuilt in the grader (it has code of its own)
+    "from enum import Enum\nclass Liar(float, Enum):\n    X = 0.0\n    def __eq__(self, other): return True\n"
+    "    def __hash__(self): return 0\n    def __sub__(self, other): return 0.0\n    def __gt__(self, other): return True\n"
+    "def half(x):\n    return Liar.X",
 ])
 def test_doctored_objects_earn_nothing(tmp_path, zygote, answer):
     source = exercise(tmp_path, "import math", "def half(x):\n    return x / 2",
@@ -219,3 +223,21 @@ def test_a_module_the_student_writes_runs_only_in_its_process(tmp_path, zygote):
                        "import pandas\nassert not hasattr(pandas, 'FAKE') and hasattr(pandas, 'DataFrame')"])
     result = grade(source, tmp_path, writes, zygote=zygote)
     assert result.points == 2, result.questions[0].feedback
+
+
+def test_an_enum_is_rebuilt_in_the_grader_only_from_plain_names_and_values():
+    """A student's enum of plain values crosses as data and is made again here with the standard
+    library's code; a description that is anything else is refused (the class stays a handle)."""
+    from coursekit.grading.remote import _rebuilt_enum
+    grade_enum = _rebuilt_enum("Grade", "__main__", "Grade", {"base": "IntEnum", "type": None,
+                                                               "members": [["LOW", 1], ["HIGH", 3]]})
+    assert grade_enum.HIGH == 3 and [m.name for m in grade_enum] == ["LOW", "HIGH"] and grade_enum(1) is grade_enum.LOW
+    color = _rebuilt_enum("Color", "__main__", "Color", {"base": "Enum", "type": "str", "members": [["RED", "red"]]})
+    assert color.RED == "red" and isinstance(color.RED, str)
+    for spec in ({"base": "EnumMeta", "members": [["A", 1]]}, {"base": "Enum", "members": [["__class__", 1]]},
+                 {"base": "Enum", "members": [["_hidden", 1]]}, {"base": "Enum", "members": [["A B", 1]]},
+                 {"base": "Enum", "members": [["A", [1, 2]]]}, {"base": "Enum", "members": [["A", {"x": 1}]]},
+                 {"base": "Enum", "type": "object", "members": [["A", 1]]}, {"base": "Enum", "members": []},
+                 {"base": "IntEnum", "members": [["A", "not a number"]]}, {"base": "Enum", "members": [["A", 10 ** 200]]},
+                 {"base": "Enum", "members": "A"}):
+        assert _rebuilt_enum("Bad", "__main__", "Bad", spec) is None, spec

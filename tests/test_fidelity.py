@@ -3,8 +3,8 @@
 tests/fidelity/course is an nbgrader course folder (built by tests/fidelity/idioms.py): one
 question per testing idiom (exceptions, in-place changes, classes, generators, callbacks, captured
 output, figures and their data, seeds, files (by relative and absolute path), fitted models, namedtuples,
-dataclasses, introspection, mocked input, copies, returned arguments, state
-between test cells, nbgrader's "uses squares" check...), graded for a reference answer, a second
+dataclasses, introspection, mocked input, copies, returned arguments, a test's in-place changes to
+the student's values, enums, state between test cells, nbgrader's "uses squares" check...), graded for a reference answer, a second
 correct answer written differently, a wrong answer and students who mix the three. expected.json
 holds the points nbgrader itself gave each (its version is recorded there; see
 tests/fidelity/nbgrader_oracle.py). Every submission is graded for real: a confined child process,

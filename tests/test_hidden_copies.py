@@ -19,12 +19,13 @@ from coursekit.grading.submissions import Submission
 M, C = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 
 
-def two_questions(tmp_path, first_solution: str, first_hidden: str, second_cell: str, second_test: str):
+def two_questions(tmp_path, first_solution: str, first_hidden: str, second_cell: str, second_test: str,
+                  first_visible: str = "assert True"):
     """q1 (a solution, a visible check, hidden tests), then q2 whose cell runs after q1's hidden tests."""
     cells = [C("import random\nimport os"),
              M("<!-- QUESTION id=q1 points=2 -->\nFirst."),
              C("# BEGIN SOLUTION\n" + first_solution + "\n# END SOLUTION"),
-             C("# TEST\nassert True"),
+             C("# TEST\n" + first_visible),
              C("# HIDDEN TEST\n" + first_hidden),
              M("<!-- QUESTION id=q2 points=1 -->\nSecond."),
              C("# BEGIN SOLUTION\n" + second_cell + "\n# END SOLUTION"),
@@ -93,3 +94,20 @@ def test_what_a_reading_hidden_test_does_here_stays_here(tmp_path, zygote, forks
     assert points(plain) == points(seeded) == {"q1": 2, "q2": 1}
     assert "file False" in seeded.output and seeded.output == plain.output
     assert forks == []
+
+
+def test_a_hidden_tests_change_to_a_shared_value_stays_in_the_copy(tmp_path, zygote, forks):
+    """A test changes the student's list in place before calling student code: in a kernel the
+    student's code sees it, so it is sent along. A hidden test's change (its inputs) is sent only
+    to the copy, and the list the test holds is put back as it was after (here through an alias
+    the visible test kept, which would otherwise go with the student's next cell): the student's
+    later cell prints the list without them, and the later test reads it without them too."""
+    assignment = two_questions(tmp_path, "cart = ['pen']\ndef count(items=None):\n    return len(cart if items is None else items)",
+                               "alias.append('HIDDEN-INPUT')\nassert count(alias) == 2",
+                               "print('cart', cart)\nlater = count()",
+                               "assert later == 1 and cart == ['pen']\ncart.append('ink')\nassert count() == 2",
+                               first_visible="alias = cart\nassert count(cart) == 1")
+    result = grade(assignment, tmp_path, zygote)
+    assert points(result) == {"q1": 2, "q2": 1}, [q.feedback for q in result.questions]
+    assert "cart ['pen']" in result.output and "HIDDEN-INPUT" not in result.output
+    assert len(forks) == 1

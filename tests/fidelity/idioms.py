@@ -327,6 +327,54 @@ IDIOMS = [
      "def count_calls(f):\n    def inner(*args, **kwargs):\n        inner.calls += 1\n        return f(*args, **kwargs)\n    inner.calls = 0\n    return inner",
      "@count_calls\ndef add(a, b):\n    'Add two numbers.'\n    return a + b\nassert add(2, 3) == 5 and add(1, 1) == 2\nassert add.calls == 2\n"
      "assert add.__name__ == 'add' and add.__doc__ == 'Add two numbers.'"),
+    ("test_resets_global",
+     "cart = []\ndef add_item(name):\n    cart.append(name)\n    return len(cart)",
+     "cart = ['placeholder']\ndef add_item(name):\n    global cart\n    cart += [name]\n    return len(cart)",
+     "cart = []\ndef add_item(name):\n    return len(cart) + 1",
+     "cart.clear()\nassert add_item('pen') == 1\nassert add_item('ink') == 2\nassert cart == ['pen', 'ink']"),
+    ("test_edits_global_frame",
+     "stock = pd.DataFrame({'item': ['apple', 'pear'], 'count': [3, 1]})\n"
+     "def restock(item, amount=10):\n    stock.loc[stock['item'] == item, 'count'] += amount",
+     "stock = pd.DataFrame({'item': ['apple', 'pear'], 'count': [3, 1]})\n"
+     "def restock(item, amount=10):\n    row = stock.index[stock['item'] == item][0]\n    stock.at[row, 'count'] = stock.at[row, 'count'] + amount",
+     "stock = pd.DataFrame({'item': ['apple', 'pear'], 'count': [3, 1]})\n"
+     "def restock(item, amount=10):\n    stock.loc[stock['item'] == item, 'count'] = amount",
+     "stock.loc[0, 'count'] = 5\nrestock('apple')\nassert stock.loc[0, 'count'] == 15\nrestock('pear', 2)\nassert stock['count'].tolist() == [15, 3]"),
+    ("enum_members",
+     "from enum import Enum\nclass Level(Enum):\n    JUNIOR = 1\n    SENIOR = 2\n"
+     "def level_for(years):\n    return Level.SENIOR if years >= 5 else Level.JUNIOR\n"
+     "def title(level):\n    return 'Senior' if level is Level.SENIOR else 'Junior'",
+     "import enum\nclass Level(enum.Enum):\n    JUNIOR = 1\n    SENIOR = 2\n"
+     "def level_for(years):\n    if years < 5:\n        return Level.JUNIOR\n    return Level.SENIOR\n"
+     "def title(level):\n    return level.name.capitalize()",
+     "from enum import Enum\nclass Level(Enum):\n    JUNIOR = 1\n    SENIOR = 2\n"
+     "def level_for(years):\n    return Level.JUNIOR\n"
+     "def title(level):\n    return level.name",
+     "assert level_for(7) == Level.SENIOR and level_for(1) is Level.JUNIOR\nassert isinstance(level_for(2), Level)\n"
+     "assert level_for(9).value == 2 and [m.name for m in Level] == ['JUNIOR', 'SENIOR']\n"
+     "assert title(Level.SENIOR) == 'Senior' and title(Level(1)) == 'Junior'"),
+    ("int_enum",
+     "from enum import IntEnum\nclass Grade(IntEnum):\n    LOW = 1\n    HIGH = 3\n"
+     "def grade_of(score):\n    return Grade.HIGH if score > 50 else Grade.LOW",
+     "import enum\nclass Grade(enum.IntEnum):\n    LOW = 1\n    HIGH = 3\n"
+     "def grade_of(score):\n    return Grade(3) if score > 50 else Grade(1)",
+     "from enum import IntEnum\nclass Grade(IntEnum):\n    LOW = 1\n    HIGH = 3\n"
+     "def grade_of(score):\n    return 1",
+     "assert grade_of(80) == Grade.HIGH and grade_of(10) == 1\nassert isinstance(grade_of(90), Grade)\n"
+     "assert sorted([grade_of(90), grade_of(5)]) == [1, 3] and grade_of(90) > grade_of(5)"),
+    ("enum_with_method",
+     "from enum import Enum\nclass Level(Enum):\n    JUNIOR = 1\n    SENIOR = 2\n"
+     "    def label(self):\n        return self.name.lower()\n"
+     "def level_for(years):\n    return Level.SENIOR if years >= 5 else Level.JUNIOR",
+     "from enum import Enum\nclass Level(Enum):\n    JUNIOR = 1\n    SENIOR = 2\n"
+     "    def label(self):\n        return {1: 'junior', 2: 'senior'}[self.value]\n"
+     "def level_for(years):\n    return Level(2 if years >= 5 else 1)",
+     "from enum import Enum\nclass Level(Enum):\n    JUNIOR = 1\n    SENIOR = 2\n"
+     "    def label(self):\n        return self.name\n"
+     "def level_for(years):\n    return Level.SENIOR",
+     "assert level_for(7) == Level.SENIOR and level_for(1) is Level.JUNIOR\nassert level_for(8).label() == 'senior'\n"
+     "assert len(Level) == 2 and Level['SENIOR'] is level_for(8)\nassert [m.value for m in Level] == [1, 2]\n"
+     "assert Level.JUNIOR in Level and level_for(0).label() == 'junior'"),
 ]
 
 

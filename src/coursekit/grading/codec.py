@@ -48,7 +48,7 @@ class Unsupported:
 
 
 # Bound at import, before any student code runs: patching builtins later cannot change them.
-_type, _isinstance, _len, _abs, _str, _repr = type, isinstance, len, abs, str, repr
+_type, _isinstance, _len, _abs, _str, _repr, _hasattr = type, isinstance, len, abs, str, repr, hasattr
 _SCALARS = (int, float, str, bool, type(None))
 _DATES = {datetime.date: "date", datetime.datetime: "datetime", datetime.time: "time",
           datetime.timedelta: "timedelta"}
@@ -532,3 +532,33 @@ _plain_decoder = Decoder()
 def decode(data):
     """Inverse of :func:`encode`, run by the grader on data the student's process sent."""
     return _plain_decoder(data)
+
+
+def changes_in_place(value) -> bool:
+    """Whether :func:`update_in_place` can make this value equal to another (a list, a DataFrame...)."""
+    return _type(value) in (list, set, bytearray) or _isinstance(value, (dict, np.ndarray, pd.DataFrame, pd.Series))
+
+
+def update_in_place(original, new) -> None:
+    """Make ``original`` equal to ``new`` without replacing it, as an in-place change in Jupyter would.
+    Used on both sides: a test's argument a student's call changed, a student's name a test changed."""
+    if original is new:
+        return
+    if _type(original) is list and _type(new) is list:
+        original[:] = new
+    elif _isinstance(original, dict) and _isinstance(new, dict):
+        original.clear()
+        original.update(new)
+    elif _type(original) is set and _isinstance(new, (set, frozenset)):
+        original.clear()
+        original.update(new)
+    elif _type(original) is bytearray and _type(new) is bytearray:
+        original[:] = new
+    elif _isinstance(original, np.ndarray):
+        if original.shape == np.shape(new):
+            np.copyto(original, new, casting="unsafe")
+    elif _isinstance(original, (pd.DataFrame, pd.Series)):
+        if _type(new) is _type(original):
+            original._update_inplace(new)  # what pandas' own inplace=True methods do
+    elif _type(original) is _type(new) and _hasattr(original, "__dict__") and _hasattr(new, "__dict__"):
+        original.__dict__.update(new.__dict__)

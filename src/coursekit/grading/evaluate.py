@@ -168,7 +168,13 @@ class TestScope(MutableMapping):
         self.borrowed: set[str] = set()     # names ever read from the student: rebinding them reaches it
         self.fixed = dict(fixed or {})      # setup values from the source's own run
         self.fixed_now: dict = {}
+        self.fixed_texts: dict[str, str | None] = {}
+        # mutable values the test holds by value, with their encoding as the student's process also
+        # has them; and those of them test code read since they were last compared
+        self.shared: dict[str, tuple] = {}
+        self.touched: set[str] = set()
         session.on_refresh = self.refresh
+        session.on_send = self.changes
         shell.run_globals = self.globals
 
     def begin(self, code: str) -> None:
@@ -176,7 +182,7 @@ class TestScope(MutableMapping):
         self.fixed_now = {}
         names = free_names(code)
         for name in names:  # a fresh copy, also for functions and comprehensions that read it
-            if name in self.fixed and name not in self.own:
+            if name in self.fixed and name not in self.own and name not in self.student:
                 self.fixed_value(name)
         wanted = [n for n in names if n not in self.own and n not in self.fixed]
         values = self.session.ask("get", names=wanted)
@@ -198,6 +204,60 @@ class TestScope(MutableMapping):
         self.borrowed.add(name)
         self.own.discard(name)
         self.globals[name] = value
+        self.agree(name, value)
+
+    def _text(self, value) -> str | None:
+        try:
+            return codec.dumps(self.session.encode(value))
+        except Exception:  # a value that cannot be compared is not followed
+            return None
+
+    def agree(self, name: str, value, text: str | None = None) -> None:
+        """The student's process holds ``value`` under ``name`` too: if it is mutable, remember its
+        encoding, to notice the test changing it in place."""
+        self.touched.discard(name)
+        text = text if text is not None or not codec.changes_in_place(value) else self._text(value)
+        if text is None:
+            self.shared.pop(name, None)
+        else:
+            self.shared[name] = (value, text)
+
+    def changes(self, arguments: tuple = ()) -> dict:
+        """The student's values that test code changed in place since they last agreed (a test's
+        ``cart.clear()`` before it calls ``add_item``), to send with the next request: in a kernel
+        the test and the student's code share one namespace. A value that is an argument of the
+        request crosses as one anyway; it is compared at a later request."""
+        if not self.touched:
+            return {}
+        passed = {id(a) for a in arguments}
+        changed = {}
+        for name in list(self.touched):
+            value, text = self.shared.get(name, (None, None))
+            if value is None or dict.get(self.globals, name) is not value:
+                self.touched.discard(name)
+                continue
+            if id(value) in passed:
+                continue
+            self.touched.discard(name)
+            try:
+                encoded = self.session.encode(value)
+                now = codec.dumps(encoded)
+            except Exception:
+                continue
+            if now != text:
+                changed[name] = encoded
+                self.shared[name] = (value, now)
+                # the instructor's setup value changed by the test: from now on one value, shared
+                self.student.add(name)
+                self.borrowed.add(name)
+        return changed
+
+    def end(self) -> None:
+        """After a test cell: the next one gets fresh copies of the setup values, so this one's
+        changes to them are not sent (the student's names it changed and shares still are)."""
+        for name in [n for n in self.shared if n in self.fixed and n not in self.student]:
+            del self.shared[name]
+            self.touched.discard(name)
 
     def refresh(self, fresh: dict) -> None:
         """Student code changed names the test has read: the test sees the new values."""
@@ -214,22 +274,40 @@ class TestScope(MutableMapping):
                 self.globals.pop(name, None)
 
     def snapshot(self) -> tuple:
-        return dict(self.globals), set(self.own), set(self.student), set(self.borrowed)
+        return (dict(self.globals), set(self.own), set(self.student), set(self.borrowed), dict(self.shared),
+                set(self.touched))
 
     def restore(self, saved: tuple) -> None:
+        """Back to the snapshot, values a (hidden) test changed in place included: they would
+        otherwise reach the student's process with the next request."""
         self.globals.clear()
         self.globals.update(saved[0])
-        self.own, self.student, self.borrowed = (set(s) for s in saved[1:])
+        self.own, self.student, self.borrowed = (set(s) for s in saved[1:4])
+        self.shared, self.touched = dict(saved[4]), set(saved[5])
         self.fixed_now = {}
+        for name, (value, text) in list(self.shared.items()):
+            if dict.get(self.globals, name) is not value or self._text(value) == text:
+                continue
+            try:
+                self.globals[name] = agreed = self.session.decode(codec.loads(text))
+                self.shared[name] = (agreed, text)
+            except codec.CodecError:
+                self.globals.pop(name, None)
+                del self.shared[name]
 
     def fixed_value(self, name: str):
         """A fresh copy per test cell: what one test does to the instructor's data, the next does not see."""
         if name not in self.fixed_now:
             self.fixed_now[name] = copy.deepcopy(self.fixed[name])
             self.globals[name] = self.fixed_now[name]
+            if name not in self.fixed_texts:
+                self.fixed_texts[name] = self._text(self.fixed[name]) if codec.changes_in_place(self.fixed[name]) else None
+            self.agree(name, self.fixed_now[name], self.fixed_texts[name])
         return self.fixed_now[name]
 
     def __getitem__(self, name):
+        if name in self.shared:
+            self.touched.add(name)
         if name in self.own or name in self.student:
             return self.globals[name]
         return self.student_value(name)
@@ -261,8 +339,10 @@ class TestScope(MutableMapping):
         if name in self.borrowed or name in LENT_BUILTINS and callable(value):
             self.session.ask("setname", name=name, value=value)
             self.student.add(name)
+            self.agree(name, value)
         else:
             self.own.add(name)
+            self.shared.pop(name, None)
 
     def __delitem__(self, name):
         if name in self.student:
@@ -355,4 +435,5 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
         passed, message = False, describe_failure(code, exc, filename)
     finally:
         os.chdir(here)
+        scope.end()
     return passed, message, output.getvalue()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import builtins
 import dataclasses
+import enum
 import inspect
 import os
 import sys
@@ -33,6 +34,7 @@ import warnings
 from pathlib import Path
 
 from coursekit.grading import codec
+from coursekit.grading.codec import update_in_place
 from coursekit.grading.sandbox import Sandbox
 from coursekit.grading.student_process import (LENT_BUILTINS, MAX_FILES, NAMING_ATTRIBUTES, random_state, regular_files, same_random,
                                                 seed_random, set_random_state)
@@ -183,6 +185,27 @@ class RemoteClass(type):
         return False
 
 
+class RemoteContainerClass(RemoteClass):
+    """Metaclass of the classes built for student classes that are containers themselves, by their
+    own metaclass (an Enum with methods: ``len(Level)``, ``for m in Level``, ``Level['JUNIOR']``).
+    ``x in Level`` iterates here and compares here, as for a handle on a student's instance."""
+
+    def __iter__(cls):
+        return cls._ck_class_session.ask("iter", cls)
+
+    def __len__(cls):
+        return cls._ck_class_session.ask("len", cls)
+
+    def __getitem__(cls, key):
+        return cls._ck_class_session.ask("special", cls, name="__getitem__", args=(key,))
+
+    def __reversed__(cls):
+        return cls._ck_class_session.ask("special", cls, name="__reversed__")
+
+    def __bool__(cls):  # a class is true, whatever its len
+        return True
+
+
 class RemoteSuper:
     """``super()`` in a method of a test's subclass of a student class: the next class's method
     runs in the student's process (``super().__init__(name)`` calls the student's ``__init__``)."""
@@ -300,6 +323,7 @@ class Session:
         self.proxies: dict[int, object] = {}
         self.lent: dict[int, object] = {}
         self.lent_numbers: dict[int, int] = {}
+        self.enum_refs: dict[type, int] = {}  # the student's enums rebuilt here, and their numbers there
         self.encode = codec.Encoder(self.refer)
         self.encode_result = codec.Encoder(self.lend_result)
         self.decode = codec.Decoder(self.resolve)
@@ -308,7 +332,8 @@ class Session:
         self.watch_random = False  # set while a test that uses the global random states runs
         self.workdir: Path | None = None
         self.files_seen: dict[str, tuple] = {}
-        self.on_refresh = None
+        self.on_refresh = None  # the test scope: takes the student's new values of names it read
+        self.on_send = None  # the test scope: the student's values it changed in place, to send along
         self.pyplot = None
 
     # --- references both ways ---------------------------------------------------------------
@@ -322,6 +347,10 @@ class Session:
             return {"__ref__": value.__dict__["_ck_ref"]}
         if isinstance(value, RemoteMethod):
             return self.refer(value._resolved())
+        if type(value) in self.enum_refs:  # a member of a student's enum rebuilt here: the student's member
+            return {"__ref__": self.enum_refs[type(value)], "member": value.name}
+        if isinstance(value, type) and value in self.enum_refs:
+            return {"__ref__": self.enum_refs[value]}
         if isinstance(value, (types.ModuleType, type, types.FrameType, types.CodeType)):
             return {"__unsupported__": type(value).__name__, "reason": "not lent to student code"}
         number = self.lent_numbers.get(id(value))
@@ -360,6 +389,13 @@ class Session:
             if self.written_by_student(name):  # the student's own module (%%writefile tools.py): a handle
                 return self.proxy(number, None)
             return codec.Unsupported(f"module {name}", "the grader has not loaded it (import it in a setup cell)")
+        if "member" in data and type(data.get("cls")) is int:
+            cls = self.class_for(data["cls"])
+            if isinstance(cls, enum.EnumMeta):
+                try:
+                    return cls[str(data["member"])]
+                except KeyError:
+                    raise codec.CodecError("no such enum member") from None
         return self.proxy(number, data.get("cls"))
 
     def proxy(self, number: int, cls_number):
@@ -405,6 +441,13 @@ class Session:
             namespace = {"__module__": module, "__qualname__": qualname, "_ck_class_session": self,
                          "_ck_class_ref": number}
             return RemoteClass(name, bases, namespace)
+        if isinstance(desc.get("enum"), dict):
+            if known is not None and issubclass(known, enum.Enum):
+                return known  # a library's enum: the grader's own
+            rebuilt = _rebuilt_enum(name, module, qualname, desc["enum"])
+            if rebuilt is not None:
+                self.enum_refs[rebuilt] = number
+                return rebuilt
         special = set(desc.get("special") or [])
         namespace = {"__module__": _PerInstance("__module__", module), "__qualname__": qualname,
                      "__doc__": _PerInstance("__doc__", None), "__slots__": (),
@@ -429,7 +472,9 @@ class Session:
             model = dataclasses.make_dataclass(name, [_safe_name(f, "field") for f in fields[:500]])
             namespace["__dataclass_fields__"] = model.__dataclass_fields__
             namespace["__dataclass_params__"] = model.__dataclass_params__
-        return RemoteClass(name, (Remote,), namespace)
+        container = desc.get("container")
+        metaclass = RemoteContainerClass if isinstance(container, list) and container else RemoteClass
+        return metaclass(name, (Remote,), namespace)
 
     def written_by_student(self, name: str) -> bool:
         """A module whose source is in the work folder (``tools.py``, ``tools/__init__.py``), not a library's."""
@@ -477,7 +522,7 @@ class Session:
             if key in fields:
                 message[key] = self.encode(fields.pop(key))
         message.update(fields)
-        reply = self.exchange(message)
+        reply = self.exchange(message, arguments=(*args, *kwargs.values()))
         if "mutated" in reply:
             self.write_back(reply["mutated"], args, kwargs)
         if not reply.get("ok"):
@@ -496,8 +541,13 @@ class Session:
         except codec.CodecError:
             pass
 
-    def exchange(self, message: dict) -> dict:
-        """One request with everything a kernel shares: random states, files, output, fresh names."""
+    def exchange(self, message: dict, arguments: tuple = ()) -> dict:
+        """One request with everything a kernel shares: random states, files, output, fresh names,
+        and the student's values the test changed in place (``arguments`` cross anyway)."""
+        if self.on_send is not None:
+            changed = self.on_send(arguments)
+            if changed:
+                message["update"] = changed
         if self.watch_random:
             state = random_state()
             if not same_random(state, self.random_last):
@@ -746,6 +796,36 @@ def _safe_name(name, default: str) -> str:
     return name if name.isidentifier() else default
 
 
+_ENUM_BASES = {"Enum": enum.Enum, "IntEnum": enum.IntEnum, "StrEnum": getattr(enum, "StrEnum", None),
+               "Flag": enum.Flag, "IntFlag": enum.IntFlag}
+_ENUM_TYPES = {None: None, "int": int, "str": str, "float": float}
+_ENUM_VALUES = (int, str, float, bool, type(None))
+
+
+def _rebuilt_enum(name: str, module: str, qualname: str, spec: dict):
+    """A student's enum of plain values with no code of its own, made here as a real enum of the same
+    kind (the student's process checked it has nothing else): members compare, iterate and convert
+    with the standard library's code. None if the description is not one."""
+    base, mixin = _ENUM_BASES.get(str(spec.get("base"))), spec.get("type")
+    members = spec.get("members")
+    if base is None or mixin not in _ENUM_TYPES or not isinstance(members, list) or not 0 < len(members) <= 1000:
+        return None
+    pairs = []
+    for pair in members:
+        if not (isinstance(pair, list) and len(pair) == 2 and type(pair[1]) in _ENUM_VALUES
+                and isinstance(pair[0], str) and pair[0].isidentifier() and not pair[0].startswith("_")):
+            return None
+        value = pair[1]
+        if type(value) is int and abs(value) > 10 ** 100:
+            return None
+        pairs.append((pair[0], value))
+    try:
+        extra = {"type": _ENUM_TYPES[mixin]} if base is enum.Enum and mixin else {}
+        return base(name, pairs, module=module, qualname=qualname, **extra)
+    except (TypeError, ValueError):
+        return None
+
+
 def _known_class(module: str, qualname: str):
     """The grader's own class of that name, only from a module the grader has already imported."""
     if module == "builtins":
@@ -830,31 +910,6 @@ def _inside(folder: Path, name) -> Path | None:
         if current.is_symlink():
             return None
     return target
-
-
-def update_in_place(original, new) -> None:
-    """Make ``original`` equal to ``new`` without replacing it, as an in-place change in Jupyter would."""
-    if original is new:
-        return
-    if type(original) is list and type(new) is list:
-        original[:] = new
-    elif isinstance(original, dict) and isinstance(new, dict):
-        original.clear()
-        original.update(new)
-    elif type(original) is set and isinstance(new, (set, frozenset)):
-        original.clear()
-        original.update(new)
-    elif type(original) is bytearray and type(new) is bytearray:
-        original[:] = new
-    elif "numpy" in sys.modules and isinstance(original, sys.modules["numpy"].ndarray):
-        np = sys.modules["numpy"]
-        if original.shape == np.shape(new):
-            np.copyto(original, new, casting="unsafe")
-    elif "pandas" in sys.modules and isinstance(original, (sys.modules["pandas"].DataFrame, sys.modules["pandas"].Series)):
-        if type(new) is type(original):
-            original._update_inplace(new)  # what pandas' own inplace=True methods do
-    elif type(original) is type(new) and hasattr(original, "__dict__") and hasattr(new, "__dict__"):
-        original.__dict__.update(new.__dict__)
 
 
 def is_student_exception(exc: BaseException) -> bool:

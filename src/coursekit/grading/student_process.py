@@ -18,6 +18,7 @@ import builtins
 import copy
 import dataclasses
 import dis
+import enum
 import gc
 import inspect
 import io
@@ -34,7 +35,7 @@ from coursekit.grading import codec, protocol
 # Bound at import, before any student code runs, so patched builtins cannot break the replies.
 _isinstance, _callable, _type, _getattr, _setattr, _delattr = isinstance, callable, type, getattr, setattr, delattr
 _len, _iter, _next, _str, _repr, _hash, _format, _bool = len, iter, next, str, repr, hash, format, bool
-_issubclass, _dir, _id, _sorted = issubclass, dir, id, sorted
+_issubclass, _dir, _id, _sorted, _list = issubclass, dir, id, sorted, list
 _dumps = codec.dumps
 
 MAX_CAPTURED_OUTPUT = 1 << 20
@@ -59,6 +60,8 @@ _OBJECT_DEFAULTS = {name: _getattr(object, name, None) for name in SPECIAL}
 LENT_BUILTINS = ("input", "print")  # builtins a test may patch for the student's code
 # a lent object's names, read by a student's decorator (functools.wraps): plain strings
 NAMING_ATTRIBUTES = ("__name__", "__qualname__", "__doc__", "__module__")
+# what a class's metaclass may define to make the class itself a container (an Enum's members)
+CLASS_CONTAINER = ("__iter__", "__len__", "__getitem__", "__reversed__")
 _RUNS_NO_STUDENT_CODE = frozenset({"get", "names", "setname", "delname", "silence", "fork", "reap"})
 
 
@@ -179,6 +182,32 @@ def _to_python(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+_ENUM_BASES = ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
+_ENUM_VALUES = (int, str, float, bool, type(None))
+
+
+def _enum_spec(cls) -> dict | None:
+    """A student's enum class of plain values with no code of its own (``class Level(Enum): JUNIOR = 1``),
+    as data: the grader rebuilds it as a real enum, so its members compare, iterate and convert
+    there exactly as here (an IntEnum member equals its int). Any other class stays a handle."""
+    if not (_isinstance(cls, type) and _issubclass(cls, enum.Enum)) or not cls.__members__:
+        return None
+    if any(c.__module__ not in ("enum", "builtins") for c in cls.__mro__[1:]):
+        return None  # a base class of the student's: its methods would be lost
+    base = next(c.__name__ for c in cls.__mro__ if c.__module__ == "enum")
+    mixin = cls._member_type_
+    if base not in _ENUM_BASES or mixin not in (object, int, str, float):
+        return None
+    for value in cls.__dict__.values():
+        function = value.fget if _isinstance(value, property) else _getattr(value, "__func__", value)
+        if _isinstance(function, types.FunctionType) and function.__module__ != "enum":
+            return None  # a method, __init__, __str__ or _missing_ of the student's
+    members = [[name, member._value_] for name, member in cls.__members__.items()]
+    if not all(_type(value) in _ENUM_VALUES and (_type(value) is not float or value - value == 0) for _, value in members):
+        return None  # only plain values (and finite numbers: they travel as JSON)
+    return {"base": base, "type": None if mixin is object else mixin.__name__, "members": members[:1000]}
+
+
 def _builtin_base(cls) -> str | None:
     for klass in cls.__mro__:
         if klass.__module__ == "builtins" and _issubclass(klass, BaseException):
@@ -244,6 +273,7 @@ class Server:
         self.numbers: dict[int, int] = {}
         self.described: set[int] = set()
         self.pending_classes: dict[str, dict] = {}
+        self.enum_specs: dict[type, dict | None] = {}
         self.grader_objects: dict = {}
         self.watched: dict[str, tuple] = {}
         self.files_seen: dict[str, tuple] = {}
@@ -267,6 +297,9 @@ class Server:
         return self.numbers[key]
 
     def refer(self, value):
+        if _isinstance(value, enum.Enum) and self.enum_spec(_type(value)) is not None:
+            # a member of an enum the grader rebuilds: it is that enum's member there
+            return {"__ref__": self.number(value), "cls": self.describe_class(_type(value)), "member": value._name_}
         if _isinstance(value, self.plain_bases) and not _isinstance(value, BaseException) \
                 and _type(value).__module__ == "__main__":
             # the student's subclass of a plain type (an int whose __eq__ always says True): it is not
@@ -281,6 +314,11 @@ class Server:
         if _isinstance(value, type):
             return {"__ref__": self.describe_class(value), "kind": "class"}
         return {"__ref__": self.number(value), "cls": self.describe_class(_type(value))}
+
+    def enum_spec(self, cls) -> dict | None:
+        if cls not in self.enum_specs:
+            self.enum_specs[cls] = _enum_spec(cls)
+        return self.enum_specs[cls]
 
     def describe_class(self, cls) -> int:
         number = self.number(cls)
@@ -306,16 +344,21 @@ class Server:
             if _isinstance(attr, (types.FunctionType, staticmethod, classmethod)):
                 methods.append(name)
         fields = None
+        enum_data = self.enum_spec(cls) if _isinstance(cls, type) and _issubclass(cls, enum.Enum) else None
         if "__dataclass_fields__" in cls.__dict__:
             fields = [f.name for f in dataclasses.fields(cls)]
+        container = [name for name in CLASS_CONTAINER if _getattr(_type(cls), name, None) is not None]
         self.pending_classes[_str(number)] = {
             "name": cls.__name__, "qualname": cls.__qualname__, "module": _str(cls.__module__),
-            "bases": bases, "special": special, "methods": methods[:500], "dataclass": fields,
+            "bases": bases, "special": special, "methods": methods[:500], "dataclass": fields, "enum": enum_data,
+            "container": container,
             "exception": _builtin_base(cls) if _issubclass(cls, BaseException) else None}
         return number
 
     def resolve(self, tag, data):
         if tag == "__ref__":
+            if "member" in data:  # a member of an enum the grader rebuilt: this enum's own
+                return self.objects[data["__ref__"]][data["member"]]
             return self.objects[data["__ref__"]]
         gid = data["__gref__"]
         if gid not in self.grader_objects:
@@ -390,6 +433,20 @@ class Server:
                 encoded = None
         self.watched[name] = (value, encoded)
         return encoded
+
+    def update_names(self, values: dict) -> None:
+        """Names a test changed in place (``cart.clear()`` before calling ``add_item``): changed here
+        in place too, as in one kernel namespace, so the student's code that reads them sees it."""
+        for name, data in _list(values.items())[:1000]:
+            if not _isinstance(name, _str):
+                continue
+            new = self.decode(data)
+            current = self.namespace.get(name, _MISSING)
+            if current is not _MISSING and _type(current) is _type(new):
+                codec.update_in_place(current, new)
+            else:
+                self.namespace[name] = current = new
+            self.watch(name, current)  # what the test sent is not news to it
 
     def sync(self, reply: dict) -> None:
         """What student code changed that a kernel shares with the test: random states, names the
@@ -517,6 +574,8 @@ class Server:
             return None
         if op == "special":
             args, kwargs = self.args(request)
+            if _isinstance(obj, type):  # ``Level['JUNIOR']``: the metaclass's method, as Python looks it up
+                return _getattr(_type(obj), request["name"])(obj, *args, **kwargs)
             return _getattr(obj, request["name"])(*args, **kwargs)
         if op == "iter":
             return _iter(obj)
@@ -565,6 +624,8 @@ class Server:
             for name in request.get("watch", ())[:10000]:  # names a test read before this copy was made
                 if _isinstance(name, _str) and name in self.namespace:
                     self.watch(name, self.namespace[name])
+            if "update" in request:
+                self.update_names(request["update"])
             if "random" in request:
                 self.set_random(request["random"])
             if "files" in request:
