@@ -197,3 +197,24 @@ def test_a_dtype_name_never_makes_the_grader_import_a_backend(monkeypatch):
                              "values": {"__objarray__": {"shape": [1], "items": ["a"]}}, "dtype": "string[pyarrow]"}}
     assert codec.decode(column).tolist() == ["a"]
     assert "pyarrow" not in asked
+
+
+def test_categoricals_keep_their_categories_order_and_unused_ones():
+    """``pd.cut(..., labels=['low', 'mid', 'high'])`` is ordered low < mid < high whatever values it
+    holds: a test reading ``.cat.categories`` or comparing ``b < 'high'`` sees the same order."""
+    banded = pd.cut(pd.Series([10, 60]), bins=[0, 50, 80, 100], labels=["low", "mid", "high"])
+    for value in (banded, pd.DataFrame({"band": banded, "n": [1, 2]}),
+                  pd.CategoricalIndex(["b", "a"], categories=["b", "a", "z"], ordered=True),
+                  pd.Series(["x", "y", None]).astype("category")):
+        back = codec.decode(codec.encode(value))
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(back, value)
+        elif isinstance(value, pd.Series):
+            pd.testing.assert_series_equal(back, value)
+        else:
+            pd.testing.assert_index_equal(back, value, exact=True)
+    assert list(codec.decode(codec.encode(banded)).cat.categories) == ["low", "mid", "high"]
+    duplicated = codec.encode(banded)
+    duplicated["__series__"]["categorical"]["categories"] = codec.Encoder().index(pd.Index(["a", "a"]), 0)
+    with pytest.raises(codec.CodecError):
+        codec.decode(duplicated)

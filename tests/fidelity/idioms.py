@@ -375,6 +375,19 @@ IDIOMS = [
      "assert level_for(7) == Level.SENIOR and level_for(1) is Level.JUNIOR\nassert level_for(8).label() == 'senior'\n"
      "assert len(Level) == 2 and Level['SENIOR'] is level_for(8)\nassert [m.value for m in Level] == [1, 2]\n"
      "assert Level.JUNIOR in Level and level_for(0).label() == 'junior'"),
+    ("categorical_bands",
+     "def bands(scores):\n    return pd.cut(pd.Series(scores), bins=[0, 50, 80, 100], labels=['low', 'mid', 'high'])",
+     "def bands(scores):\n    labels = ['low', 'mid', 'high']\n"
+     "    return pd.Series(pd.Categorical([labels[(s > 50) + (s > 80)] for s in scores], categories=labels, ordered=True))",
+     "def bands(scores):\n    return pd.Series(['low' if s <= 50 else 'high' for s in scores], dtype='category')",
+     "b = bands([10, 60, 90, 40])\nassert b.dtype == 'category'\nassert list(b.cat.categories) == ['low', 'mid', 'high']\n"
+     "assert b.tolist() == ['low', 'mid', 'high', 'low']\nassert (b < 'high').sum() == 3"),
+    ("patched_helper",
+     "def helper(x):\n    return x * 2\ndef double_all(xs):\n    return [helper(x) for x in xs]",
+     "def helper(x):\n    return x + x\ndef double_all(xs):\n    return list(map(helper, xs))",
+     "def helper(x):\n    return x * 2\ndef double_all(xs):\n    return [x * 2 for x in xs]",
+     "from unittest import mock\nwith mock.patch('__main__.helper', wraps=helper) as spy:\n    assert double_all([1, 2]) == [2, 4]\n"
+     "assert spy.call_count == 2\nimport __main__\nassert __main__.helper(5) == 10 and double_all([3]) == [6]"),
 ]
 
 

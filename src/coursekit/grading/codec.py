@@ -170,15 +170,19 @@ class Encoder:
         if _isinstance(value, list) and kind.__module__ == "matplotlib.cbook":
             return [self(v, down) for v in value]  # matplotlib's silent_list (ax.get_lines()): a list
         if kind is pd.Series:
-            return {"__series__": {"name": self(value.name, down), "index": self.index(value.index, depth),
-                                   "values": self.array(np.asarray(value.to_numpy()), depth),
-                                   "dtype": _dtype_name(value.dtype)}}
+            body = {"name": self(value.name, down), "index": self.index(value.index, depth),
+                    "values": self.array(np.asarray(value.to_numpy()), depth), "dtype": _dtype_name(value.dtype)}
+            if _isinstance(value.dtype, pd.CategoricalDtype):
+                body["categorical"] = self.categorical(value.dtype, depth)
+            return {"__series__": body}
         if kind is pd.DataFrame:
             columns = [column for _, column in value.items()]  # (``value.dtypes`` builds a Series: slower)
-            return {"__dataframe__": {"columns": self.index(value.columns, depth),
-                                      "index": self.index(value.index, depth),
-                                      "data": [self.array(np.asarray(column.to_numpy()), depth) for column in columns],
-                                      "dtypes": [_dtype_name(column.dtype) for column in columns]}}
+            body = {"columns": self.index(value.columns, depth), "index": self.index(value.index, depth),
+                    "data": [self.array(np.asarray(column.to_numpy()), depth) for column in columns],
+                    "dtypes": [_dtype_name(column.dtype) for column in columns]}
+            if any(_isinstance(column.dtype, pd.CategoricalDtype) for column in columns):
+                body["categorical"] = [self.categorical(column.dtype, depth) for column in columns]
+            return {"__dataframe__": body}
         if _isinstance(value, pd.Index) and kind.__module__.startswith("pandas"):
             return {"__index__": self.index(value, depth)}
         if kind is pd.Timestamp:  # an aware one as its instant (the ISO offset) and its zone's name
@@ -207,14 +211,24 @@ class Encoder:
                                base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")]}
         return {"__ndarray__": _npy_bytes(np.ascontiguousarray(array))}
 
+    def categorical(self, dtype, depth: int):
+        """A categorical's categories in their order, and whether they are ordered (``pd.cut``'s
+        labels low < mid < high, unused ones included), which its values alone do not tell."""
+        if not _isinstance(dtype, pd.CategoricalDtype):
+            return None
+        return {"categories": self.index(dtype.categories, depth), "ordered": bool(dtype.ordered)}
+
     def index(self, index: pd.Index, depth: int):
         if isinstance(index, pd.MultiIndex):
             return {"multi": [self.array(np.asarray(index.get_level_values(i)), depth) for i in range(index.nlevels)],
                     "names": [self(n, depth + 1) for n in index.names]}
         if isinstance(index, pd.RangeIndex):
             return {"range": [index.start, index.stop, index.step], "name": self(index.name, depth + 1)}
-        return {"values": self.array(np.asarray(index), depth), "name": self(index.name, depth + 1),
-                "dtype": _dtype_name(index.dtype)}
+        encoded = {"values": self.array(np.asarray(index), depth), "name": self(index.name, depth + 1),
+                   "dtype": _dtype_name(index.dtype)}
+        if _isinstance(index.dtype, pd.CategoricalDtype):
+            encoded["categorical"] = self.categorical(index.dtype, depth)
+        return encoded
 
 
 _plain = Encoder()
@@ -351,7 +365,7 @@ class Decoder:
             index = self.index(body["index"], down)
             _same_length(values, index)
             series = pd.Series(values, index=index, name=self(body["name"], down))
-            dtype = _safe_dtype(body.get("dtype"), values)
+            dtype = self.dtype(body.get("dtype"), values, body.get("categorical"), down)
             return series.astype(dtype) if dtype is not None else series
         if tag == "__dataframe__":
             columns = self.index(body["columns"], down)
@@ -363,8 +377,9 @@ class Decoder:
                 _same_length(array, index)
             frame = pd.DataFrame(dict(enumerate(arrays)), index=index)
             frame.columns = columns
+            categorical = _items(body["categorical"]) if "categorical" in body else []
             for i, name in enumerate(_items(body.get("dtypes", []))[:len(arrays)]):
-                dtype = _safe_dtype(name, arrays[i])
+                dtype = self.dtype(name, arrays[i], categorical[i] if i < len(categorical) else None, down)
                 if dtype is not None:
                     frame.isetitem(i, frame.iloc[:, i].astype(dtype))
             return frame
@@ -436,7 +451,18 @@ class Decoder:
         values = self.array(data["values"], depth)
         if values.ndim != 1:
             raise CodecError("index values must be one-dimensional")
-        return pd.Index(values, name=self(data.get("name"), depth + 1), dtype=_safe_dtype(data.get("dtype"), values))
+        return pd.Index(values, name=self(data.get("name"), depth + 1),
+                        dtype=self.dtype(data.get("dtype"), values, data.get("categorical"), depth + 1))
+
+    def dtype(self, name, values: np.ndarray, categorical, depth: int):
+        """The pandas dtype to restore: a categorical one with its categories in order, or one by name."""
+        if name == "category" and isinstance(categorical, dict):
+            categories = self.index(categorical.get("categories"), depth + 1)
+            try:
+                return pd.CategoricalDtype(categories, ordered=categorical.get("ordered") is True)
+            except (TypeError, ValueError):
+                raise CodecError("bad categories") from None
+        return _safe_dtype(name, values)
 
 
 _RAW_KINDS = "biufcUSMm"  # numbers, booleans, fixed strings, dates: never objects

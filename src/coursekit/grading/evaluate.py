@@ -18,6 +18,7 @@ import copy
 import io
 import os
 import sys
+import types
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -139,6 +140,34 @@ class TestBuiltins(dict):
         return self.session.student_module(name, fromlist)
 
 
+class TestMain(types.ModuleType):
+    """``__main__`` while a test cell runs: the notebook's namespace, as in a kernel, so that
+    ``mock.patch('__main__.helper', wraps=helper)`` replaces the student's ``helper`` for the
+    student's code too, and ``import __main__`` reads the student's names."""
+
+    def __init__(self, scope: "TestScope"):
+        super().__init__("__main__")
+        object.__setattr__(self, "_ck_scope", scope)
+
+    def __getattr__(self, name):
+        try:
+            return self._ck_scope[name]
+        except KeyError:
+            raise AttributeError(f"module '__main__' has no attribute {name!r}") from None
+
+    def __setattr__(self, name, value):
+        self._ck_scope[name] = value
+
+    def __delattr__(self, name):
+        try:
+            del self._ck_scope[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __dir__(self):
+        return sorted(set(self._ck_scope.globals) | set(self._ck_scope.session.ask("names")))
+
+
 class TestGlobals(dict):
     """The globals of test code: the test's own names, and the student's read when asked for, as in
     one kernel namespace (``globals()['answer']``, ``'answer' in globals()``, a helper function the
@@ -175,6 +204,7 @@ class TestScope(MutableMapping):
         self.touched: set[str] = set()
         session.on_refresh = self.refresh
         session.on_send = self.changes
+        self.main = TestMain(self)
         shell.run_globals = self.globals
 
     def begin(self, code: str) -> None:
@@ -414,9 +444,10 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
     # only a test that mentions them can change them (a student's change always comes back).
     session.watch_random = "random" in code
     output = _CappedOutput()
-    here = os.getcwd()
+    here, main = os.getcwd(), sys.modules.get("__main__")
     passed, message = True, ""
     try:
+        sys.modules["__main__"] = scope.main
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             scope.begin(code)
             if session.workdir is None:
@@ -435,5 +466,9 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
         passed, message = False, describe_failure(code, exc, filename)
     finally:
         os.chdir(here)
+        if main is None:
+            sys.modules.pop("__main__", None)
+        else:
+            sys.modules["__main__"] = main
         scope.end()
     return passed, message, output.getvalue()
