@@ -241,3 +241,31 @@ def test_an_enum_is_rebuilt_in_the_grader_only_from_plain_names_and_values():
                  {"base": "IntEnum", "members": [["A", "not a number"]]}, {"base": "Enum", "members": [["A", 10 ** 200]]},
                  {"base": "Enum", "members": "A"}):
         assert _rebuilt_enum("Bad", "__main__", "Bad", spec) is None, spec
+
+
+def test_a_logged_record_makes_no_logger_and_formats_nothing_in_the_grader():
+    """Records the student's process reports are handled by loggers the grader already has (the
+    nearest parent of the name), never by new ones, and their text is taken as it is."""
+    import logging
+
+    from coursekit.grading.remote import log_again
+    captured = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            captured.append((record.name, record.levelno, record.getMessage()))
+
+    parent = logging.getLogger("coursekit-test-parent")
+    keep = Keep()
+    parent.addHandler(keep)
+    try:
+        before = set(logging.Logger.manager.loggerDict)
+        log_again({"name": "coursekit-test-parent.child.deeper", "level": 30, "message": "%s %(x)s"})
+        log_again({"name": "coursekit-test-parent", "level": 10 ** 9, "message": "capped level"})
+        log_again({"name": "coursekit-test-parent", "level": "30", "message": "not a level"})
+        log_again(["not", "a", "record"])
+        assert set(logging.Logger.manager.loggerDict) == before
+        assert captured == [("coursekit-test-parent.child.deeper", 30, "%s %(x)s"),
+                            ("coursekit-test-parent", 100, "capped level")]
+    finally:
+        parent.removeHandler(keep)

@@ -388,6 +388,16 @@ IDIOMS = [
      "def helper(x):\n    return x * 2\ndef double_all(xs):\n    return [x * 2 for x in xs]",
      "from unittest import mock\nwith mock.patch('__main__.helper', wraps=helper) as spy:\n    assert double_all([1, 2]) == [2, 4]\n"
      "assert spy.call_count == 2\nimport __main__\nassert __main__.helper(5) == 10 and double_all([3]) == [6]"),
+    ("logged_records",
+     "import logging\nlog = logging.getLogger('etl.load')\ndef load(rows):\n    log.info('loading %d rows', len(rows))\n    if not rows:\n        log.warning('empty input')\n    return len(rows)",
+     "import logging\ndef load(rows):\n    logger = logging.getLogger('etl.load')\n    logger.info(f'loading {len(rows)} rows')\n    if len(rows) == 0:\n        logger.warning('empty input!')\n    return len(rows)",
+     "import logging\ndef load(rows):\n    logging.getLogger('etl.load').debug('loading')\n    return len(rows)",
+     "import unittest\ncase = unittest.TestCase()\nwith case.assertLogs('etl', level='INFO') as cm:\n    assert load([1, 2, 3]) == 3\nassert cm.records[0].getMessage() == 'loading 3 rows'\nassert cm.records[0].levelname == 'INFO'\nwith case.assertLogs('etl.load', 'WARNING') as cm2:\n    load([])\nassert any('empty input' in line for line in cm2.output)\nwith case.assertNoLogs('etl', level='WARNING'):\n    load([1])"),
+    ("logged_to_root",
+     "import logging\ndef risky(x):\n    if x < 0:\n        logging.error('negative: %s', x)\n        return 0\n    return x",
+     "import logging\ndef risky(x):\n    if x >= 0:\n        return x\n    logging.getLogger().error(f'negative: {x}')\n    return 0",
+     "def risky(x):\n    return max(x, 0)",
+     "import unittest, logging\nwith unittest.TestCase().assertLogs() as cm:\n    assert risky(-2) == 0\nassert cm.output == ['ERROR:root:negative: -2']"),
 ]
 
 

@@ -443,6 +443,7 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
     # Comparing the global random states before every request costs more than the rest of it:
     # only a test that mentions them can change them (a student's change always comes back).
     session.watch_random = "random" in code
+    session.watch_logging = "logging" in code or "Logs" in code  # assertLogs, assertNoLogs
     output = _CappedOutput()
     here, main = os.getcwd(), sys.modules.get("__main__")
     passed, message = True, ""

@@ -27,6 +27,7 @@ import builtins
 import dataclasses
 import enum
 import inspect
+import logging
 import os
 import sys
 import types
@@ -330,6 +331,8 @@ class Session:
         seed_random()  # the state a new student process starts from: nothing to transfer
         self.random_last = random_state()
         self.watch_random = False  # set while a test that uses the global random states runs
+        self.watch_logging = False  # set while a test that mentions logging runs (assertLogs)
+        self.logger_levels = _logger_levels()
         self.workdir: Path | None = None
         self.files_seen: dict[str, tuple] = {}
         self.on_refresh = None  # the test scope: takes the student's new values of names it read
@@ -548,6 +551,9 @@ class Session:
             changed = self.on_send(arguments)
             if changed:
                 message["update"] = changed
+        if self.watch_logging:  # the levels the test set, and: send what is logged
+            message["logging"] = {name: level for name, level in _logger_levels().items()
+                                  if self.logger_levels.get(name) != level}
         if self.watch_random:
             state = random_state()
             if not same_random(state, self.random_last):
@@ -576,6 +582,9 @@ class Session:
             sys.stderr.write(reply["stderr"][: 1 << 20])
         for warning in (reply.get("warnings") or [])[:50] if isinstance(reply.get("warnings"), list) else []:
             self.warn_again(warning)
+        if self.watch_logging and isinstance(reply.get("logs"), list):
+            for record in reply["logs"][:200]:
+                log_again(record)
         if "random" in reply:
             try:
                 set_random_state(codec.decode(reply["random"]))
@@ -824,6 +833,33 @@ def _rebuilt_enum(name: str, module: str, qualname: str, spec: dict):
         return base(name, pairs, module=module, qualname=qualname, **extra)
     except (TypeError, ValueError):
         return None
+
+
+def _logger_levels() -> dict:
+    levels = {"root": logging.getLogger().level}
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
+            levels[name] = logger.level
+    return levels
+
+
+def log_again(record) -> None:
+    """A record the student's code logged during a test's call, handled again here by the logger of
+    that name or its nearest parent the grader already has (the one ``assertLogs`` watches).
+    Loggers are never made on the student's word; with no handler of the test's, nothing is printed
+    twice (the student's own output already shows it)."""
+    if not isinstance(record, dict):
+        return
+    name, message, level = str(record.get("name", ""))[:200], str(record.get("message", ""))[:2000], record.get("level")
+    if type(level) is not int:
+        return
+    known = logging.Logger.manager.loggerDict
+    owner = name
+    while owner and not isinstance(known.get(owner), logging.Logger):
+        owner = owner.rpartition(".")[0]
+    logger = known[owner] if owner else logging.getLogger()
+    if logger.hasHandlers():
+        logger.handle(logger.makeRecord(name, max(0, min(level, 100)), "<student>", 0, message, None, None))
 
 
 def _known_class(module: str, qualname: str):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import contextlib
 import copy
 import dataclasses
 import dis
@@ -22,6 +23,7 @@ import enum
 import gc
 import inspect
 import io
+import logging
 import os
 import socket
 import sys
@@ -634,7 +636,9 @@ class Server:
             if capture:
                 sys.stdout, sys.stderr = buffer, errors
             try:
-                with warnings.catch_warnings(record=True) as caught:
+                logs = _logs_for_test(request["logging"], reply) if capture and "logging" in request \
+                    else contextlib.nullcontext()
+                with warnings.catch_warnings(record=True) as caught, logs:
                     warnings.simplefilter("always" if capture else "default")
                     result = self.perform(op, request, reply)
             finally:
@@ -820,6 +824,50 @@ def _stored_names(code: types.CodeType) -> set:
     """Names a cell's own code binds or deletes (``x = 1`` again binds x, though to the same object)."""
     return {i.argval for i in dis.get_instructions(code)
             if i.opname in ("STORE_NAME", "STORE_GLOBAL", "DELETE_NAME", "DELETE_GLOBAL")}
+
+
+class _LogRecords(logging.Handler):
+    """What the student's code logs while a test's call runs, for the test's ``assertLogs``."""
+
+    def __init__(self):
+        super().__init__()
+        self.records, self.seen = [], set()
+
+    def emit(self, record):
+        if _id(record) in self.seen or _len(self.records) >= 200:
+            return  # on the root logger and the test's logger both: once
+        self.seen.add(_id(record))
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = record.msg
+        self.records.append({"name": _str(record.name)[:200], "message": _str(message)[:2000],
+                             "level": record.levelno if _type(record.levelno) is int else 0})
+
+
+@contextlib.contextmanager
+def _logs_for_test(levels: dict, reply: dict):
+    """The loggers at the levels the test set (``assertLogs('loader', 'INFO')`` sets one), and what
+    is logged meanwhile sent with the reply; then the loggers as they were."""
+    collector, saved = _LogRecords(), []
+    loggers = [logging.getLogger()]
+    for name, level in _list(levels.items())[:100] if _isinstance(levels, dict) else []:
+        if _isinstance(name, _str) and _type(level) is int:
+            logger = logging.getLogger() if name == "root" else logging.getLogger(name)
+            saved.append((logger, logger.level))
+            logger.setLevel(level)
+            loggers.append(logger)
+    for logger in loggers:
+        logger.addHandler(collector)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeHandler(collector)
+        for logger, level in reversed(saved):
+            logger.setLevel(level)
+        if collector.records:
+            reply["logs"] = collector.records
 
 
 class _CappedText(io.StringIO):
