@@ -269,3 +269,14 @@ def test_a_logged_record_makes_no_logger_and_formats_nothing_in_the_grader():
                             ("coursekit-test-parent", 100, "capped level")]
     finally:
         parent.removeHandler(keep)
+
+
+def test_the_students_code_reads_only_the_test_names_the_answers_read(tmp_path, zygote):
+    """A test's ``SCALE = 10`` reaches the student's code when the source's answer reads SCALE, as
+    in one kernel namespace; a name only a test uses (a hidden test's ``expected``) never does."""
+    source = exercise(tmp_path, "SCALE = 1", "def scaled(x):\n    return x * SCALE",
+                      ["SCALE = 3\nassert scaled(2) == 6", "hidden:SCALE = 10\nexpected = 70\nassert scaled(7) == expected"])
+    assert grade(source, tmp_path, "def scaled(x):\n    factor = SCALE\n    return factor * x", zygote=zygote).points == 2
+    peek = "def scaled(x):\n    return globals().get('expected', 0)"  # the hidden test's answer, if it could see it
+    result = grade(source, tmp_path, peek, zygote=zygote)
+    assert result.points == 0, result.questions[0].feedback

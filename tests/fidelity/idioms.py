@@ -398,6 +398,16 @@ IDIOMS = [
      "import logging\ndef risky(x):\n    if x >= 0:\n        return x\n    logging.getLogger().error(f'negative: {x}')\n    return 0",
      "def risky(x):\n    return max(x, 0)",
      "import unittest, logging\nwith unittest.TestCase().assertLogs() as cm:\n    assert risky(-2) == 0\nassert cm.output == ['ERROR:root:negative: -2']"),
+    ("global_the_test_sets",
+     "def scaled(values):\n    return [v * SCALE for v in values]",
+     "def scaled(values):\n    factor = SCALE\n    return [factor * v for v in values]",
+     "def scaled(values):\n    return [v * 2 for v in values]",
+     "SCALE = 3\nassert scaled([1, 2]) == [3, 6]\nSCALE = 10\nassert scaled([1]) == [10]"),
+    ("helper_a_test_defines",
+     "def check_me(x):\n    return is_even(x)",
+     "check_me = lambda x: is_even(x)",
+     "def check_me(x):\n    return True",
+     "def is_even(n):\n    return n % 2 == 0\nassert check_me(4) and not check_me(3)"),
 ]
 
 

@@ -86,6 +86,17 @@ def assigned_names(code: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
+def imported_names(code: str) -> frozenset[str]:
+    """Names a cell binds by import (``import random``, ``from math import sqrt``)."""
+    try:
+        tree = ast.parse(as_python(code))
+    except SyntaxError:
+        return frozenset()
+    return frozenset((alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
+
+
+@lru_cache(maxsize=4096)
 def as_python(code: str) -> str:
     """A test cell may use IPython syntax (``%matplotlib inline``, ``%time``), as it can in nbgrader's
     kernel: such a cell is translated to Python (see QuietShell for what each magic does)."""
@@ -187,7 +198,11 @@ class TestGlobals(dict):
 class TestScope(MutableMapping):
     """The namespace test cells run in: the test's own names, and the student's read on demand."""
 
-    def __init__(self, session: Session, fixed: dict | None = None):
+    def __init__(self, session: Session, fixed: dict | None = None, read_by_answers: frozenset = frozenset()):
+        """``read_by_answers``: names the source's answers read from the notebook without defining
+        them (``SCALE``, a helper a test cell defines): a test's binding of one is the student's
+        code's too, as in one kernel namespace. Other names a test binds stay here, where the
+        student's code cannot read a hidden test's expected values."""
         self.session = session
         shell = QuietShell(self, may_run_files=False)  # %run would run a student's file in the grader
         self.globals = TestGlobals(self, __builtins__=TestBuiltins(session, self), __name__="__main__",
@@ -195,6 +210,7 @@ class TestScope(MutableMapping):
         self.own: set[str] = {"get_ipython", "display", "super"}  # names a test cell bound (or a kernel provides)
         self.student: set[str] = set()      # names whose value is the student's
         self.borrowed: set[str] = set()     # names ever read from the student: rebinding them reaches it
+        self.read_by_answers = read_by_answers
         self.fixed = dict(fixed or {})      # setup values from the source's own run
         self.fixed_now: dict = {}
         self.fixed_texts: dict[str, str | None] = {}
@@ -364,9 +380,11 @@ class TestScope(MutableMapping):
         if getattr(value, "__name__", None) == "matplotlib.pyplot" and type(value).__name__ == "module":
             value = self.session.pyplot_facade(value)
         self.globals[name] = value
-        # the test rebinds a name it took from the student, or shadows a builtin the student's code
-        # calls (``input = lambda prompt: '41'``): in Jupyter both share one namespace
-        if name in self.borrowed or name in LENT_BUILTINS and callable(value):
+        # the test rebinds a name it took from the student, binds one the answers read (``SCALE = 10``),
+        # or shadows a builtin the student's code calls (``input = lambda prompt: '41'``): in Jupyter
+        # they share one namespace
+        if name in self.borrowed or name in LENT_BUILTINS and callable(value) \
+                or name in self.read_by_answers and not isinstance(value, types.ModuleType):
             self.session.ask("setname", name=name, value=value)
             self.student.add(name)
             self.agree(name, value)

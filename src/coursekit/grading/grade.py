@@ -21,7 +21,7 @@ from coursekit.exercise.nbgrader import unanswered
 from coursekit.exercise.parse import PROMPT, SETUP, SOLUTION, Assignment
 from coursekit.grading import submissions
 from coursekit.grading.confine import Limits
-from coursekit.grading.evaluate import TestOutcome, TestScope, assigned_names, run_test
+from coursekit.grading.evaluate import TestOutcome, TestScope, assigned_names, free_names, imported_names, run_test
 from coursekit.grading.reference import PRELUDE, fixed_setup_values
 from coursekit.grading.remote import Session, is_student_exception
 from coursekit.grading.sandbox import CopyOnFirstUse, Sandbox, SandboxDied, SandboxTimeout, Zygote, preload_modules
@@ -83,6 +83,13 @@ def _key(assignment: Assignment, cell) -> str | None:
 def _first_line(code: str) -> str:
     line = next((ln.strip() for ln in code.splitlines() if ln.strip()), "")
     return line if len(line) <= 40 else line[:37] + "..."
+
+
+def _names_read(code: str) -> tuple[str, ...]:
+    try:
+        return free_names(code)
+    except SyntaxError:  # an answer cell that does not compile reads nothing
+        return ()
 
 
 def cell_label(code: str, question: str | None, role: str) -> str:
@@ -152,6 +159,9 @@ class _Run:
         # student afterwards only if the question asks for it (a test's helper stays the test's)
         self.answer_names = frozenset().union(*(assigned_names(c.source) for c in assignment.cells
                                                 if c.role == SOLUTION))
+        self.read_by_answers = frozenset().union(*(_names_read(c.source) for c in assignment.cells
+                                                   if c.role == SOLUTION)) - self.answer_names \
+            - frozenset().union(*(imported_names(c.source) for c in assignment.cells if c.role in (SETUP, SOLUTION)))
         self.workdir = Path(tempfile.mkdtemp(prefix="coursekit-tests-"))
         for path in assignment.shipped_files():
             shutil.copy2(path, self.workdir / path.name)
@@ -183,7 +193,7 @@ class _Run:
             self.session = Session(self.sandbox, self.deadline)
             self.session.workdir = self.workdir
             self.session.files_seen = regular_files(str(self.workdir))
-            self.scope = TestScope(self.session, self.fixed)
+            self.scope = TestScope(self.session, self.fixed, self.read_by_answers)
             for step in self.done:  # their errors, if any, were recorded the first time
                 self.session.deadline = min(time.monotonic() + self.limits.question_seconds, self.deadline)
                 self.session.exchange({"op": "exec", "code": step.code, "cell": self.cell_name(step)})
