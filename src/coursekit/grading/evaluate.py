@@ -346,8 +346,9 @@ class TestScope(MutableMapping):
         if name not in self.fixed_now:
             self.fixed_now[name] = copy.deepcopy(self.fixed[name])
             self.globals[name] = self.fixed_now[name]
-            if name not in self.fixed_texts:
-                self.fixed_texts[name] = self._text(self.fixed[name]) if codec.changes_in_place(self.fixed[name]) else None
+            if name not in self.fixed_texts:  # the instructor's value, as the student's setup cell made it
+                pristine = self.fixed[name]
+                self.fixed_texts[name] = self._text(pristine) if codec.changes_in_place(pristine) else None
             self.agree(name, self.fixed_now[name], self.fixed_texts[name])
         return self.fixed_now[name]
 
