@@ -280,3 +280,29 @@ def test_the_students_code_reads_only_the_test_names_the_answers_read(tmp_path, 
     peek = "def scaled(x):\n    return globals().get('expected', 0)"  # the hidden test's answer, if it could see it
     result = grade(source, tmp_path, peek, zygote=zygote)
     assert result.points == 0, result.questions[0].feedback
+
+
+@pytest.mark.parametrize("load", [
+    "import pickle\nwith open('model.pkl', 'rb') as f:\n    loaded = pickle.load(f)",
+    "import pickle\nloaded = pickle.loads(open('model.pkl', 'rb').read())",
+    "import joblib\nloaded = joblib.load('model.pkl')",
+    "loaded = pd.read_pickle('model.pkl')",
+    # plain data only, in the grader: anything naming a function or class is refused
+    "import pickle\nwith open('model.pkl', 'rb') as f:\n    loaded = pickle.Unpickler(f).load()",
+])
+def test_a_pickle_the_student_wrote_never_runs_in_the_grader(tmp_path, zygote, load):
+    """A test that loads the model the student saved unpickles it in the student's process: a
+    pickle whose loading runs code (here: marking the grader's guard module, and passing) does so
+    only there. Any other way of unpickling in a test is refused."""
+    import coursekit.grading.guard as guard
+    source = exercise(tmp_path, "import pandas as pd", "import pickle\npickle.dump({'weights': [1, 2]}, open('model.pkl', 'wb'))",
+                      [load + "\nassert loaded == {'weights': [1, 2]}"])
+    assert grade(source, tmp_path, "import pickle\nwith open('model.pkl', 'wb') as f:\n    pickle.dump({'weights': [1, 2]}, f)",
+                 zygote=zygote).points == 2
+    evil = ("import pickle\nclass Evil:\n    def __reduce__(self):\n"
+            "        return (exec, (\"import coursekit.grading.guard as g\\ng.PWNED = True\\n"
+            "import builtins\\nbuiltins.AssertionError = type('Never', (Exception,), {})\",))\n"
+            "pickle.dump(Evil(), open('model.pkl', 'wb'))")
+    result = grade(source, tmp_path, evil, zygote=zygote)
+    assert result.points == 0, result.questions[0].feedback
+    assert not hasattr(guard, "PWNED")

@@ -408,6 +408,16 @@ IDIOMS = [
      "check_me = lambda x: is_even(x)",
      "def check_me(x):\n    return True",
      "def is_even(n):\n    return n % 2 == 0\nassert check_me(4) and not check_me(3)"),
+    ("saved_model",
+     "import joblib\nfrom sklearn.linear_model import LogisticRegression\nX = np.array([[0.0], [1.0], [2.0], [3.0]])\ny = np.array([0, 0, 1, 1])\nmodel = LogisticRegression().fit(X, y)\njoblib.dump(model, 'model.joblib')",
+     "import pickle\nfrom sklearn.linear_model import LogisticRegression\nX = np.array([[0.0], [1.0], [2.0], [3.0]])\ny = np.array([0, 0, 1, 1])\nwith open('model.joblib', 'wb') as f:\n    pickle.dump(LogisticRegression(C=10).fit(X, y), f)",
+     "import joblib\njoblib.dump({'not': 'a model'}, 'model.joblib')",
+     "import joblib\nloaded = joblib.load('model.joblib')\nassert loaded.predict([[0.0], [3.0]]).tolist() == [0, 1]\nassert hasattr(loaded, 'coef_')"),
+    ("saved_frame",
+     "clean = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})\nclean.to_pickle('clean.pkl')",
+     "import pickle\nclean = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})\nwith open('clean.pkl', 'wb') as f:\n    pickle.dump(clean, f)",
+     "pd.DataFrame({'a': [1]}).to_pickle('clean.pkl')",
+     "import pickle\nframe = pd.read_pickle('clean.pkl')\nassert frame['a'].tolist() == [1, 2]\nwith open('clean.pkl', 'rb') as f:\n    again = pickle.load(f)\npd.testing.assert_frame_equal(frame, again)\nassert pickle.loads(pickle.dumps([1, 2])) == [1, 2]"),
 ]
 
 

@@ -15,9 +15,11 @@ import ast
 import builtins
 import contextlib
 import copy
+import functools
 import io
 import os
 import sys
+import threading
 import types
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -144,11 +146,58 @@ class TestBuiltins(dict):
 
     def import_module(self, name, globals=None, locals=None, fromlist=(), level=0):
         try:
-            return builtins.__import__(name, globals, locals, fromlist, level)
+            module = builtins.__import__(name, globals, locals, fromlist, level)
+            redirect_loaders()  # a test's ``import joblib``: its load too
+            return module
         except ModuleNotFoundError as missing:
             if level or missing.name != name.partition(".")[0] or not self.session.written_by_student(name):
                 raise
         return self.session.student_module(name, fromlist)
+
+
+# --- unpickling, never here ------------------------------------------------------------------
+# A test may load a model or a frame the student's code saved (``joblib.load('model.joblib')``).
+# Unpickling runs whatever the bytes name, so it happens in the student's process, which also has
+# the student's classes; the test gets the result by value or as a handle. guard.py refuses any
+# other unpickling in a test (``pickle.Unpickler(f).load()``).
+_LOADERS = (("pickle", "load", "pickle"), ("pickle", "loads", "pickle"), ("joblib", "load", "joblib"),
+            ("pandas", "read_pickle", "pandas"))
+_running = threading.local()  # the session of the test running on this thread, if any
+
+
+def _pickled_bytes(source) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if hasattr(source, "read"):
+        return source.read()
+    with open(source, "rb") as handle:  # guard.py: only the test's work folder
+        return handle.read()
+
+
+def _loader_in_student(original, kind: str):
+    @functools.wraps(original)
+    def load(source, *args, **kwargs):
+        session = getattr(_running, "session", None)
+        if session is None:  # not a test (another thread of the grader): the library's own
+            return original(source, *args, **kwargs)
+        compression = None
+        if kind == "pandas":
+            compression = kwargs.get("compression", "infer")
+            if compression == "infer":
+                compression = sys.modules["pandas"].io.common.infer_compression(
+                    source if isinstance(source, (str, os.PathLike)) else None, "infer")
+        return session.ask("unpickle", value=_pickled_bytes(source), loader=kind, compression=compression)
+    load._ck_original = original
+    return load
+
+
+def redirect_loaders() -> None:
+    """The loaders of the libraries imported so far load in the student's process during tests."""
+    for module_name, attribute, kind in _LOADERS:
+        module = sys.modules.get(module_name)
+        current = getattr(module, attribute, None)
+        if current is not None and not hasattr(current, "_ck_original"):
+            setattr(module, attribute, _loader_in_student(current, kind))
 
 
 class TestMain(types.ModuleType):
@@ -466,8 +515,10 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
     output = _CappedOutput()
     here, main = os.getcwd(), sys.modules.get("__main__")
     passed, message = True, ""
+    redirect_loaders()
     try:
         sys.modules["__main__"] = scope.main
+        _running.session = session
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             scope.begin(code)
             if session.workdir is None:
@@ -485,6 +536,7 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
     except BaseException as exc:  # pytest's Failed, SystemExit and the like are failures too
         passed, message = False, describe_failure(code, exc, filename)
     finally:
+        _running.session = None
         os.chdir(here)
         if main is None:
             sys.modules.pop("__main__", None)

@@ -7,7 +7,8 @@ allows only its work folder (the copy of the student's, any mode) and, to read, 
 its libraries need (the installation, site-packages, time zones, fonts, matplotlib's cache);
 everything else of the machine (the course and its sources, the other submissions, the
 gradebook, home folders, /tmp) is refused with a PermissionError naming the path, as is starting
-a program. Deny by default; ``tempfile`` points into the work folder meanwhile.
+a program or unpickling anything that names a class or function (a pickle the student wrote
+would run its code here). Deny by default; ``tempfile`` points into the work folder meanwhile.
 """
 from __future__ import annotations
 
@@ -80,6 +81,9 @@ def _hook(event: str, args: tuple) -> None:
             _check(args[1], True)
     elif event in _PROGRAMS:
         raise PermissionError("a test may not start programs while it is graded")
+    elif event == "pickle.find_class":  # unpickling runs what the bytes name: the student's bytes, perhaps
+        raise PermissionError("a test may not unpickle in the grader (pickle.load, joblib.load and "
+                              "pd.read_pickle load in the student's process)")
 
 
 _installed = False
