@@ -306,3 +306,24 @@ def test_a_pickle_the_student_wrote_never_runs_in_the_grader(tmp_path, zygote, l
     result = grade(source, tmp_path, evil, zygote=zygote)
     assert result.points == 0, result.questions[0].feedback
     assert not hasattr(guard, "PWNED")
+
+
+def test_a_thread_a_test_starts_is_held_to_its_folder_and_waits_its_turn(tmp_path, zygote):
+    """A test's thread pool calls the student's function from several threads: the requests take
+    turns (they did not, and a thread waited forever on a reply another had read), and a path
+    the student's code returns opens nothing of the grader's from those threads either."""
+    secret = tmp_path / "elsewhere" / "gradebook-notes.txt"
+    secret.parent.mkdir()
+    secret.write_text("TOPSECRET-42")
+    source = exercise(tmp_path, "import os", "def square(x):\n    return x * x\ndef where():\n    return 'out.txt'",
+                      ["from concurrent.futures import ThreadPoolExecutor\nwith ThreadPoolExecutor(4) as pool:\n"
+                       "    assert list(pool.map(square, range(30))) == [i * i for i in range(30)]",
+                       "from concurrent.futures import ThreadPoolExecutor\nopen('out.txt', 'w').write('ok')\n"
+                       "with ThreadPoolExecutor(1) as pool:\n    assert pool.submit(lambda: open(where()).read()).result() == 'ok'"])
+    honest = grade(source, tmp_path, "def square(x):\n    return x ** 2\ndef where():\n    return 'out.txt'", zygote=zygote)
+    assert honest.points == 2, honest.questions[0].feedback
+    result = grade(source, tmp_path, f"def square(x):\n    return x ** 2\ndef where():\n    return {str(secret)!r}",
+                   zygote=zygote)
+    shown = result.questions[0].feedback + result.output + repr(result.questions[0].tests)
+    assert result.points == 1 and "TOPSECRET" not in shown, shown
+    assert "may open only the files of its work folder" in result.questions[0].feedback

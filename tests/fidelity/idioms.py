@@ -418,6 +418,12 @@ IDIOMS = [
      "import pickle\nclean = pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']})\nwith open('clean.pkl', 'wb') as f:\n    pickle.dump(clean, f)",
      "pd.DataFrame({'a': [1]}).to_pickle('clean.pkl')",
      "import pickle\nframe = pd.read_pickle('clean.pkl')\nassert frame['a'].tolist() == [1, 2]\nwith open('clean.pkl', 'rb') as f:\n    again = pickle.load(f)\npd.testing.assert_frame_equal(frame, again)\nassert pickle.loads(pickle.dumps([1, 2])) == [1, 2]"),
+    ("thread_pool_in_test",
+     "def slow_square(x):\n    return x * x",
+     "slow_square = lambda x: x ** 2",
+     "def slow_square(x):\n    return x + x",
+     "from concurrent.futures import ThreadPoolExecutor\nwith ThreadPoolExecutor(4) as pool:\n"
+     "    results = list(pool.map(slow_square, range(20)))\nassert results == [i * i for i in range(20)]"),
 ]
 
 

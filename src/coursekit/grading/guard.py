@@ -8,7 +8,8 @@ its libraries need (the installation, site-packages, time zones, fonts, matplotl
 everything else of the machine (the course and its sources, the other submissions, the
 gradebook, home folders, /tmp) is refused with a PermissionError naming the path, as is starting
 a program or unpickling anything that names a class or function (a pickle the student wrote
-would run its code here). Deny by default; ``tempfile`` points into the work folder meanwhile.
+would run its code here). Deny by default; ``tempfile`` points into the work folder meanwhile,
+and a thread the test starts is held to the same folder.
 """
 from __future__ import annotations
 
@@ -87,6 +88,24 @@ def _hook(event: str, args: tuple) -> None:
 
 
 _installed = False
+_thread_start = threading.Thread.start
+
+
+def _start_held(thread: threading.Thread) -> None:
+    """``Thread.start``: a thread a test starts (a thread pool mapping the student's function) is held
+    to the test's work folder too; threads the grader or a scheduler starts are not touched."""
+    workdir = getattr(_state, "workdir", None)
+    if workdir is not None:
+        run = thread.run
+
+        def held():
+            _state.workdir = workdir
+            try:
+                run()
+            finally:
+                _state.workdir = None
+        thread.run = held
+    _thread_start(thread)
 
 
 @contextmanager
@@ -96,6 +115,7 @@ def files_of(workdir: str):
     if not _installed:
         _READ_ROOTS = _read_roots()
         sys.addaudithook(_hook)
+        threading.Thread.start = _start_held
         _installed = True
     saved_tempdir = tempfile.tempdir
     _state.workdir = os.path.realpath(workdir)

@@ -30,13 +30,15 @@ import inspect
 import logging
 import os
 import sys
+import threading
+import time
 import types
 import warnings
 from pathlib import Path
 
 from coursekit.grading import codec
 from coursekit.grading.codec import update_in_place
-from coursekit.grading.sandbox import Sandbox
+from coursekit.grading.sandbox import Sandbox, SandboxTimeout
 from coursekit.grading.student_process import (LENT_BUILTINS, MAX_FILES, NAMING_ATTRIBUTES, random_state, regular_files, same_random,
                                                 seed_random, set_random_state)
 
@@ -319,6 +321,9 @@ class Session:
 
     def __init__(self, sandbox: Sandbox, deadline: float):
         self.sandbox, self.deadline = sandbox, deadline
+        # one request at a time: a test's thread pool calling the student's function from several
+        # threads waits its turn (a callback's nested requests come from the same thread)
+        self.turn = threading.RLock()
         self.classes: dict[int, type] = {}
         self.descriptions: dict[int, dict] = {}
         self.proxies: dict[int, object] = {}
@@ -547,6 +552,14 @@ class Session:
     def exchange(self, message: dict, arguments: tuple = ()) -> dict:
         """One request with everything a kernel shares: random states, files, output, fresh names,
         and the student's values the test changed in place (``arguments`` cross anyway)."""
+        if not self.turn.acquire(timeout=max(0.0, self.deadline - time.monotonic())):
+            raise SandboxTimeout("the test's threads waited past the time limit for the student's process")
+        try:
+            return self._exchange(message, arguments)
+        finally:
+            self.turn.release()
+
+    def _exchange(self, message: dict, arguments: tuple) -> dict:
         if self.on_send is not None:
             changed = self.on_send(arguments)
             if changed:
