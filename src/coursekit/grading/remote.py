@@ -552,7 +552,7 @@ class Session:
     def exchange(self, message: dict, arguments: tuple = ()) -> dict:
         """One request with everything a kernel shares: random states, files, output, fresh names,
         and the student's values the test changed in place (``arguments`` cross anyway)."""
-        if not self.turn.acquire(timeout=max(0.0, self.deadline - time.monotonic())):
+        if not self.turn.acquire(timeout=min(max(0.0, self.deadline - time.monotonic()), threading.TIMEOUT_MAX)):
             raise SandboxTimeout("the test's threads waited past the time limit for the student's process")
         try:
             return self._exchange(message, arguments)
