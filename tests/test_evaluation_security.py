@@ -327,3 +327,14 @@ def test_a_thread_a_test_starts_is_held_to_its_folder_and_waits_its_turn(tmp_pat
     shown = result.questions[0].feedback + result.output + repr(result.questions[0].tests)
     assert result.points == 1 and "TOPSECRET" not in shown, shown
     assert "may open only the files of its work folder" in result.questions[0].feedback
+
+
+@pytest.mark.parametrize("shown, points", [("0.5", 0.5), ("0", 0.0), ("2", 2.0), ("2.5", 0.0), ("-1", 2.0),
+                                           ("nan", 2.0), ("inf", 0.0), ("'0.5'", 2.0), ("True", 2.0),
+                                           ("np.float64(0.5)", 2.0), ("[0.5]", 2.0)])
+def test_a_test_cells_displayed_value_scores_as_nbgrader_reads_it(shown, points):
+    """nbgrader's partial credit: a number from 0 to the cell's points (2 here) is the score;
+    anything else, or a negative number, full points; more than the points, none (nbgrader stops
+    with an error there). A student's value a test displays scores no better than the same number would."""
+    from coursekit.grading.grade import nbgrader_partial_credit
+    assert nbgrader_partial_credit(shown, 2.0) == points

@@ -71,4 +71,5 @@ def test_every_idiom_separates_right_from_wrong(graded):
     """A question that every answer passes, or none, would prove nothing about fidelity."""
     for question in graded["reference"].questions:
         wrong = next(q for q in graded["wrong"].questions if q.question == question.question)
-        assert question.points == question.max_points and wrong.points == 0, question.question
+        partial = 0.5 if question.question == "partial_credit_test" else 0.0  # nbgrader's partial credit: 2 of 4
+        assert question.points == question.max_points and wrong.points == partial, question.question

@@ -424,6 +424,12 @@ IDIOMS = [
      "def slow_square(x):\n    return x + x",
      "from concurrent.futures import ThreadPoolExecutor\nwith ThreadPoolExecutor(4) as pool:\n"
      "    results = list(pool.map(slow_square, range(20)))\nassert results == [i * i for i in range(20)]"),
+    ("partial_credit",
+     "def grade_parts(xs):\n    return [x * 2 for x in xs]",
+     "def grade_parts(xs):\n    return list(map(lambda x: x + x, xs))",
+     "def grade_parts(xs):\n    return [x * 2 for x in xs[:2]] + [0] * len(xs[2:])",
+     "expected = [2, 4, 6, 8]\ngot = grade_parts([1, 2, 3, 4])\n"
+     "score = sum(a == b for a, b in zip(got, expected)) / len(expected)\nscore"),
 ]
 
 

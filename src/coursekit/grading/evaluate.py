@@ -43,6 +43,7 @@ class TestOutcome:
     message: str = ""
     weight: float = 1.0
     output: str = ""
+    shown: str | None = None  # the text of the value the cell ends with, as a kernel would display it
 
 
 @lru_cache(maxsize=4096)
@@ -109,9 +110,17 @@ def as_python(code: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _compiled(code: str, filename: str):
-    """Tests are the same for every submission: compile each once per grading run."""
-    return compile(as_python(code), filename, "exec")
+def _compiled(code: str, filename: str) -> tuple:
+    """Tests are the same for every submission: compile each once per grading run. A cell that ends
+    with an expression (and no ``;``) has it compiled apart, to display its value as a kernel does
+    (nbgrader reads a number there as partial credit)."""
+    source = as_python(code)
+    tree = ast.parse(source, filename)
+    last = tree.body[-1] if tree.body else None
+    if not isinstance(last, ast.Expr) or source.rstrip().endswith(";"):
+        return compile(tree, filename, "exec"), None
+    body = ast.Module(body=tree.body[:-1], type_ignores=[])
+    return compile(body, filename, "exec"), compile(ast.Expression(last.value), filename, "eval")
 
 
 def _display(*objects, **kwargs):
@@ -499,13 +508,24 @@ def describe_failure(code: str, exc: BaseException, filename: str) -> str:
     return f"{type(exc).__name__}" + (f": {text}" if text else "") + where
 
 
-def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[bool, str, str]:
-    """Run one test cell; (passed, message, output). Sandbox deaths and timeouts propagate."""
+def _run_cell(compiled: tuple, scope: TestScope) -> str | None:
+    """Run a compiled test cell; the text a kernel would display for its last expression, if any."""
+    body, last = compiled
+    exec(body, scope.globals, scope)
+    if last is None:
+        return None
+    value = eval(last, scope.globals, scope)
+    return None if value is None else repr(value)
+
+
+def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[bool, str, str, str | None]:
+    """Run one test cell; (passed, message, output, the value it displays). Sandbox deaths and
+    timeouts propagate."""
     filename = f"<test {name}>"
     try:
         compiled = _compiled(code, filename)
     except SyntaxError as exc:
-        return False, f"the test itself does not compile ({exc.msg}); tell your instructor", ""
+        return False, f"the test itself does not compile ({exc.msg}); tell your instructor", "", None
     session = scope.session
     session.deadline = deadline
     # Comparing the global random states before every request costs more than the rest of it:
@@ -514,7 +534,7 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
     session.watch_logging = "logging" in code or "Logs" in code  # assertLogs, assertNoLogs
     output = _CappedOutput()
     here, main = os.getcwd(), sys.modules.get("__main__")
-    passed, message = True, ""
+    passed, message, shown = True, "", None
     redirect_loaders()
     try:
         sys.modules["__main__"] = scope.main
@@ -522,11 +542,11 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
             scope.begin(code)
             if session.workdir is None:
-                exec(compiled, scope.globals, scope)
+                shown = _run_cell(compiled, scope)
             else:
                 os.chdir(session.workdir)
                 with files_of(session.workdir):
-                    exec(compiled, scope.globals, scope)
+                    shown = _run_cell(compiled, scope)
     except (SandboxDied, SandboxTimeout):
         raise
     except KeyboardInterrupt as exc:
@@ -543,4 +563,4 @@ def run_test(code: str, name: str, scope: TestScope, deadline: float) -> tuple[b
         else:
             sys.modules["__main__"] = main
         scope.end()
-    return passed, message, output.getvalue()
+    return passed, message, output.getvalue(), shown

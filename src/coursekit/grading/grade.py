@@ -85,6 +85,20 @@ def _first_line(code: str) -> str:
     return line if len(line) <= 40 else line[:37] + "..."
 
 
+def nbgrader_partial_credit(shown: str, points: float) -> float:
+    """nbgrader's rule for a test cell that runs without error and displays a value (its whole
+    source: the hidden tests' run): a number from 0 to the cell's points is its score (partial
+    credit), anything else or a negative number gives full points, more than the points gives none
+    (nbgrader stops with an error there)."""
+    try:
+        value = float(shown)
+    except ValueError:
+        return points
+    if value != value or value < 0:  # nan, or a negative number
+        return points
+    return value if value <= points else 0.0
+
+
 def _names_read(code: str) -> tuple[str, ...]:
     try:
         return free_names(code)
@@ -295,9 +309,9 @@ class _Run:
         return result
 
     def run_visible(self, test, question) -> TestOutcome:
-        passed, message, output = run_test(test.code, test.name, self.scope, self._deadline(question.id))
+        passed, message, output, shown = run_test(test.code, test.name, self.scope, self._deadline(question.id))
         return TestOutcome(test.name, test.hidden, passed, message[:MAX_FEEDBACK_CHARS], test.weight,
-                           output[:MAX_FEEDBACK_CHARS])
+                           output[:MAX_FEEDBACK_CHARS], shown)
 
     def run_hidden(self, tests: list, question, last: bool) -> list[TestOutcome]:
         """Hidden tests run against a throw-away copy of the student's process and test namespace.
@@ -363,10 +377,15 @@ class _Run:
         passed = sum(o.weight for o in outcomes if o.passed)
         if question.all_or_nothing:
             points = question.points if passed == total else 0.0
+            if points and self.assignment.format == "nbgrader" and outcomes and outcomes[-1].shown is not None:
+                points = nbgrader_partial_credit(outcomes[-1].shown, question.points)
+                if points != question.points:
+                    self.problems[question.id].append(f"the test cell ends with the value {outcomes[-1].shown[:40]}: "
+                                                      f"{points:g} of {question.points:g} points (nbgrader's partial credit)")
         else:
             points = round(question.points * passed / total, 4) if total else 0.0
         status = self.status.get(question.id) or (
-            "passed" if passed == total else "partial" if points > 0 else "failed")
+            "passed" if passed == total and points == question.points else "partial" if points > 0 else "failed")
         return QuestionResult(question.id, points, question.points, status,
                               self._feedback(outcomes, self.problems[question.id]), outcomes)
 
