@@ -430,6 +430,11 @@ IDIOMS = [
      "def grade_parts(xs):\n    return [x * 2 for x in xs[:2]] + [0] * len(xs[2:])",
      "expected = [2, 4, 6, 8]\ngot = grade_parts([1, 2, 3, 4])\n"
      "score = sum(a == b for a, b in zip(got, expected)) / len(expected)\nscore"),
+    ("chained_exception",
+     "def load_number(text):\n    try:\n        return int(text)\n    except ValueError as exc:\n        raise RuntimeError('bad input') from exc",
+     "def load_number(text):\n    if not text.strip().lstrip('-').isdigit():\n        try:\n            int(text)\n        except ValueError as e:\n            raise RuntimeError('bad input') from e\n    return int(text)",
+     "def load_number(text):\n    try:\n        return int(text)\n    except ValueError:\n        raise RuntimeError('bad input')",
+     "try:\n    load_number('x')\nexcept RuntimeError as err:\n    assert isinstance(err.__cause__, ValueError)\nelse:\n    raise AssertionError('no error')\nassert load_number('7') == 7"),
 ]
 
 

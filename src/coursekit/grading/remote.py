@@ -39,8 +39,8 @@ from pathlib import Path
 from coursekit.grading import codec
 from coursekit.grading.codec import update_in_place
 from coursekit.grading.sandbox import Sandbox, SandboxTimeout
-from coursekit.grading.student_process import (LENT_BUILTINS, MAX_FILES, NAMING_ATTRIBUTES, random_state, regular_files, same_random,
-                                                seed_random, set_random_state)
+from coursekit.grading.student_process import (LENT_BUILTINS, MAX_CHAINED, MAX_FILES, NAMING_ATTRIBUTES, random_state,
+                                                regular_files, same_random, seed_random, set_random_state)
 
 MAX_FILE_BYTES = 8 << 20
 _NO_ARGUMENT = object()  # a reply named no argument of the call
@@ -619,8 +619,9 @@ class Session:
         except (codec.CodecError, KeyError, TypeError):
             pass
 
-    def rebuild(self, error: dict) -> BaseException:
-        """The student's exception as the same class here (or one of the same name and built-in base)."""
+    def rebuild(self, error: dict, depth: int = 0) -> BaseException:
+        """The student's exception as the same class here (or one of the same name and built-in base),
+        with the exceptions it was raised from or while handling (``err.__cause__``, ``__context__``)."""
         kind = str(error.get("type", "Exception"))[:200]
         message = str(error.get("message", ""))[:4000]
         exc = None
@@ -645,6 +646,11 @@ class Session:
             exc.__dict__["_ck_line"] = error.get("line")
         except (AttributeError, TypeError):
             pass
+        if depth < MAX_CHAINED:
+            for key, attribute in (("cause", "__cause__"), ("context", "__context__")):
+                if isinstance(error.get(key), dict):
+                    setattr(exc, attribute, self.rebuild(error[key], depth + 1))
+            exc.__suppress_context__ = error.get("suppress_context") is True
         return exc
 
     def signature(self, handle) -> inspect.Signature:

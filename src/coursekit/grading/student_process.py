@@ -46,6 +46,7 @@ MAX_FILE_BYTES = 8 << 20
 MAX_FILES_BYTES = 32 << 20
 MAX_FILES = 500
 WATCH_BYTES = 1 << 16
+MAX_CHAINED = 5  # exceptions raised from (or while handling) another, followed this deep
 
 # Special methods a test may use on a student object; the grader builds its handle with those the
 # object's class defines, so ``callable(h)``, ``iter(h)`` and ``len(h)`` behave as they do in Jupyter.
@@ -707,8 +708,9 @@ class Server:
             _setattr(builtins, name, stand_in)
         return replaced
 
-    def error(self, exc: BaseException) -> dict:
-        """The exception as the grader rebuilds it: its class, message, arguments and the cell line."""
+    def error(self, exc: BaseException, depth: int = 0) -> dict:
+        """The exception as the grader rebuilds it: its class, message, arguments, the cell line,
+        and the exceptions it was raised from or while handling (``err.__cause__``)."""
         line = None
         for frame in traceback.extract_tb(exc.__traceback__):
             if frame.filename.startswith("<cell"):
@@ -725,6 +727,13 @@ class Server:
                 summary["args"] = args
         except BaseException:
             pass
+        if depth < MAX_CHAINED:
+            cause, context = exc.__cause__, exc.__context__
+            if _isinstance(cause, BaseException):
+                summary["cause"] = self.error(cause, depth + 1)
+            if _isinstance(context, BaseException) and context is not cause:
+                summary["context"] = self.error(context, depth + 1)
+            summary["suppress_context"] = bool(exc.__suppress_context__)
         return summary
 
     def fork(self) -> int:
