@@ -379,9 +379,9 @@ class _Run:
             points = question.points if passed == total else 0.0
             if points and self.assignment.format == "nbgrader" and outcomes and outcomes[-1].shown is not None:
                 points = nbgrader_partial_credit(outcomes[-1].shown, question.points)
-                if points != question.points:
-                    self.problems[question.id].append(f"the test cell ends with the value {outcomes[-1].shown[:40]}: "
-                                                      f"{points:g} of {question.points:g} points (nbgrader's partial credit)")
+                if points != question.points:  # the value itself may be a hidden test's: not shown
+                    self.problems[question.id].append(f"the value the test cell ends with gives {points:g} of "
+                                                      f"{question.points:g} points (nbgrader's partial credit)")
         else:
             points = round(question.points * passed / total, 4) if total else 0.0
         status = self.status.get(question.id) or (

@@ -39,8 +39,9 @@ from pathlib import Path
 from coursekit.grading import codec
 from coursekit.grading.codec import update_in_place
 from coursekit.grading.sandbox import Sandbox, SandboxTimeout
-from coursekit.grading.student_process import (LENT_BUILTINS, MAX_CHAINED, MAX_FILES, NAMING_ATTRIBUTES, random_state,
-                                                regular_files, same_random, seed_random, set_random_state)
+from coursekit.grading.student_process import (ENUM_BASES, ENUM_VALUES, LENT_BUILTINS, MAX_CHAINED, MAX_FILES,
+                                                NAMING_ATTRIBUTES, random_state, regular_files, same_random, seed_random,
+                                                set_random_state)
 
 MAX_FILE_BYTES = 8 << 20
 _NO_ARGUMENT = object()  # a reply named no argument of the call
@@ -824,10 +825,8 @@ def _safe_name(name, default: str) -> str:
     return name if name.isidentifier() else default
 
 
-_ENUM_BASES = {"Enum": enum.Enum, "IntEnum": enum.IntEnum, "StrEnum": getattr(enum, "StrEnum", None),
-               "Flag": enum.Flag, "IntFlag": enum.IntFlag}
+_ENUM_BASES = {name: getattr(enum, name, None) for name in ENUM_BASES}
 _ENUM_TYPES = {None: None, "int": int, "str": str, "float": float}
-_ENUM_VALUES = (int, str, float, bool, type(None))
 
 
 def _rebuilt_enum(name: str, module: str, qualname: str, spec: dict):
@@ -840,7 +839,7 @@ def _rebuilt_enum(name: str, module: str, qualname: str, spec: dict):
         return None
     pairs = []
     for pair in members:
-        if not (isinstance(pair, list) and len(pair) == 2 and type(pair[1]) in _ENUM_VALUES
+        if not (isinstance(pair, list) and len(pair) == 2 and type(pair[1]) in ENUM_VALUES
                 and isinstance(pair[0], str) and pair[0].isidentifier() and not pair[0].startswith("_")):
             return None
         value = pair[1]

@@ -186,8 +186,9 @@ def _to_python(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-_ENUM_BASES = ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
-_ENUM_VALUES = (int, str, float, bool, type(None))
+# the standard library's enum kinds, and the member values, a student's enum is rebuilt from in the grader
+ENUM_BASES = ("Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
+ENUM_VALUES = (int, str, float, bool, type(None))
 
 
 def _enum_spec(cls) -> dict | None:
@@ -200,14 +201,14 @@ def _enum_spec(cls) -> dict | None:
         return None  # a base class of the student's: its methods would be lost
     base = next(c.__name__ for c in cls.__mro__ if c.__module__ == "enum")
     mixin = cls._member_type_
-    if base not in _ENUM_BASES or mixin not in (object, int, str, float):
+    if base not in ENUM_BASES or mixin not in (object, int, str, float):
         return None
     for value in cls.__dict__.values():
         function = value.fget if _isinstance(value, property) else _getattr(value, "__func__", value)
         if _isinstance(function, types.FunctionType) and function.__module__ != "enum":
             return None  # a method, __init__, __str__ or _missing_ of the student's
     members = [[name, member._value_] for name, member in cls.__members__.items()]
-    if not all(_type(value) in _ENUM_VALUES and (_type(value) is not float or value - value == 0) for _, value in members):
+    if not all(_type(value) in ENUM_VALUES and (_type(value) is not float or value - value == 0) for _, value in members):
         return None  # only plain values (and finite numbers: they travel as JSON)
     return {"base": base, "type": None if mixin is object else mixin.__name__, "members": members[:1000]}
 
@@ -320,6 +321,8 @@ class Server:
         return {"__ref__": self.number(value), "cls": self.describe_class(_type(value))}
 
     def enum_spec(self, cls) -> dict | None:
+        if not (_isinstance(cls, type) and _issubclass(cls, enum.Enum)):
+            return None  # (and any class, even one whose metaclass makes it unhashable, is described)
         if cls not in self.enum_specs:
             self.enum_specs[cls] = _enum_spec(cls)
         return self.enum_specs[cls]
@@ -348,13 +351,12 @@ class Server:
             if _isinstance(attr, (types.FunctionType, staticmethod, classmethod)):
                 methods.append(name)
         fields = None
-        enum_data = self.enum_spec(cls) if _isinstance(cls, type) and _issubclass(cls, enum.Enum) else None
         if "__dataclass_fields__" in cls.__dict__:
             fields = [f.name for f in dataclasses.fields(cls)]
         container = [name for name in CLASS_CONTAINER if _getattr(_type(cls), name, None) is not None]
         self.pending_classes[_str(number)] = {
             "name": cls.__name__, "qualname": cls.__qualname__, "module": _str(cls.__module__),
-            "bases": bases, "special": special, "methods": methods[:500], "dataclass": fields, "enum": enum_data,
+            "bases": bases, "special": special, "methods": methods[:500], "dataclass": fields, "enum": self.enum_spec(cls),
             "container": container,
             "exception": _builtin_base(cls) if _issubclass(cls, BaseException) else None}
         return number
